@@ -1,0 +1,46 @@
+# One entry point for students, instructors and CI. `make grade` and `make test` set everything up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+# nbgrader starts `alembic` (and kernels) from PATH, so the environment's bin must come first.
+export PATH := $(BIN):$(PATH)
+# One torch thread per process: on 2 cores, two threads per kernel made small lessons 3-4x slower.
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: venv grade test lint lab release check-release bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --editable '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+grade: venv  ## regenerate student versions, grade the demo class, print the gradebook, write CSV + feedback
+	python -m autograder release
+	python -m autograder demo
+	python -m autograder grade
+
+test: venv  ## lint, unit tests, grading tests, and every solution notebook through nbval
+	ruff check .
+	pytest
+
+lint: venv
+	ruff check .
+
+lab: venv  ## open the student notebooks in JupyterLab
+	jupyter lab $(ROOT_FLAG) notebooks/
+
+release: venv  ## regenerate notebooks/ from solutions/
+	python -m autograder release
+
+check-release: venv
+	python -m autograder release --check
+
+bench: venv  ## print speed figures (never asserted in tests)
+	python benchmarks/lesson_times.py
+
+clean:
+	rm -rf work .pytest_cache .ruff_cache

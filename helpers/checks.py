@@ -1,0 +1,79 @@
+"""Checks that visible test cells call: each failure names the mistake and the fix in plain words."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+
+class CheckFailed(AssertionError):
+    """An answer failed a check; the message says what is wrong and how to fix it."""
+
+
+def expect(condition: bool, message: str) -> None:
+    """Raise `CheckFailed(message)` unless `condition` holds."""
+    if not condition:
+        raise CheckFailed(message)
+
+
+def format_shape(shape: Sequence[int]) -> str:
+    """Write a shape the way the course does: `[4, 1]`."""
+    return "[" + ", ".join(str(int(size)) for size in shape) + "]"
+
+
+def _type_names(expected: type | tuple[type, ...]) -> str:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    return " or ".join(t.__name__ for t in types)
+
+
+def check_type(value: Any, expected: type | tuple[type, ...], name: str, hint: str = "") -> None:
+    """Check that `value` is an instance of `expected`."""
+    expect(
+        isinstance(value, expected),
+        f"{name} is a {type(value).__name__}; expected a {_type_names(expected)}. {hint}".strip(),
+    )
+
+
+def check_shape(value: Any, expected: Sequence[int], name: str, hint: str = "") -> None:
+    """Check that `value` has a `.shape` equal to `expected`."""
+    expect(hasattr(value, "shape"), f"{name} is a {type(value).__name__}, not a tensor. {hint}".strip())
+    actual = tuple(value.shape)
+    expect(
+        actual == tuple(expected),
+        f"{name} has shape {format_shape(actual)}; expected {format_shape(expected)}. {hint}".strip(),
+    )
+
+
+def check_close(
+    actual: Any,
+    expected: Any,
+    name: str,
+    *,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    hint: str = "",
+) -> None:
+    """Check that `actual` matches `expected` in shape and, within tolerance, in every value."""
+    expected_t = torch.as_tensor(expected, dtype=torch.float64)
+    expect(
+        isinstance(actual, int | float | torch.Tensor),
+        f"{name} is a {type(actual).__name__}; expected a number or a tensor. {hint}".strip(),
+    )
+    actual_t = torch.as_tensor(actual.detach() if isinstance(actual, torch.Tensor) else actual)
+    check_shape(actual_t, expected_t.shape, name, hint)
+    actual_t = actual_t.to(device="cpu", dtype=torch.float64)
+    if torch.allclose(actual_t, expected_t, atol=atol, rtol=rtol, equal_nan=False):
+        return
+    gap = (actual_t - expected_t).abs().nan_to_num(nan=float("inf"))
+    worst = int(gap.argmax()) if gap.ndim else 0
+    where = ""
+    if gap.ndim:
+        where = f" at index {[int(i) for i in torch.unravel_index(torch.tensor(worst), gap.shape)]}"
+    got = actual_t.flatten()[worst].item() if gap.ndim else actual_t.item()
+    want = expected_t.flatten()[worst].item() if gap.ndim else expected_t.item()
+    raise CheckFailed(f"{name} is {got:.6g}{where}; expected {want:.6g}. {hint}".strip())
+
+
+def passed(exercise: str) -> None:
+    """Tell the student that the visible checks of `exercise` passed, and that more run at grading."""
+    print(f"✓ {exercise}: the visible checks pass. Hidden tests also run when your notebook is graded.")

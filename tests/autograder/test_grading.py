@@ -1,0 +1,77 @@
+"""Grade the demo class end to end with nbgrader and compare with the roster and a golden file."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from autograder.demo import build_demo_class, load_roster
+from autograder.grading import feedback_files, find_submissions, grade_submissions
+from autograder.release import release
+from autograder.report import score_table, submission_scores, write_reports
+
+GOLDEN = Path(__file__).parent / "golden"
+DEMO = Path(__file__).resolve().parents[2] / "autograder" / "demo_class"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, course_copier):
+    """The demo class graded once into a private course copy."""
+    course = course_copier(tmp_path_factory.mktemp("graded") / "course")
+    release(course)
+    build_demo_class(course, course.root / "autograder" / "demo_class")
+    outcomes = grade_submissions(course, find_submissions(course), progress=False)
+    return course, outcomes
+
+
+def test_every_submission_is_graded(graded):
+    _, outcomes = graded
+    assert [o.status for o in outcomes] == ["graded"] * len(outcomes)
+
+
+def test_scores_match_the_roster(graded):
+    course, _ = graded
+    scores = submission_scores(course).set_index(["student", "assignment"])["score"]
+    for student in load_roster(DEMO / "roster.toml"):
+        for assignment, expected in student.expected.items():
+            assert scores[(student.id, assignment)] == expected, (student.id, assignment)
+
+
+def test_exercise_scores_match_golden_file(graded, tmp_path):
+    course, _ = graded
+    paths = write_reports(course, tmp_path)
+    actual = pd.read_csv(paths["exercises"])
+    golden = pd.read_csv(GOLDEN / "demo-exercise-scores.csv")
+    pd.testing.assert_frame_equal(actual, golden)
+    grades = pd.read_csv(paths["grades"])
+    assert list(grades.columns) == ["student", "assignment", "score", "max_score", "percent", "status"]
+
+
+def test_feedback_is_written_for_each_submission(graded):
+    course, outcomes = graded
+    for outcome in outcomes:
+        html = feedback_files(course, outcome.student, outcome.assignment)
+        assert html, f"no feedback for {outcome.student}/{outcome.assignment}"
+
+
+def test_check_messages_reach_the_feedback(graded):
+    course, _ = graded
+    text = feedback_files(course, "ben", "01-tensors")[0].read_text()
+    assert "keepdim=True" in text
+    assert "backward() adds into w.grad" in text
+
+
+def test_same_submission_same_score_on_regrade(graded):
+    course, _ = graded
+    before = submission_scores(course)
+    grade_submissions(course, [("eve", "01-tensors")], progress=False)
+    pd.testing.assert_frame_equal(submission_scores(course), before)
+
+
+def test_missing_and_failed_submissions_are_reported(graded):
+    course, _ = graded
+    scores = submission_scores(course, failed={("ada", "01-tensors")}).set_index("student")
+    assert scores.loc["ada", "status"] == "not graded: autograde failed"
+    assert scores.loc["ada", "score"] == 0.0
+    table = score_table(scores.reset_index())
+    assert "not graded" in table and "total" in table

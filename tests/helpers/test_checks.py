@@ -1,0 +1,70 @@
+import pytest
+import torch
+
+from helpers.checks import (
+    CheckFailed,
+    check_close,
+    check_shape,
+    check_type,
+    expect,
+    format_shape,
+    passed,
+)
+
+
+def test_expect_raises_with_the_message():
+    expect(True, "unused")
+    with pytest.raises(CheckFailed, match=r"^the message$"):
+        expect(False, "the message")
+
+
+def test_check_failed_is_an_assertion_error():
+    assert issubclass(CheckFailed, AssertionError)
+
+
+def test_format_shape():
+    assert format_shape(torch.Size([4, 1])) == "[4, 1]"
+    assert format_shape(()) == "[]"
+
+
+def test_check_type_names_both_types():
+    check_type([1], list, "x")
+    with pytest.raises(CheckFailed, match=r"^x is a Tensor; expected a float or int\. hint$"):
+        check_type(torch.tensor(1.0), (float, int), "x", "hint")
+
+
+def test_check_shape_reports_actual_and_expected():
+    check_shape(torch.zeros(4, 1), (4, 1), "y")
+    with pytest.raises(CheckFailed, match=r"^y has shape \[4, 4\]; expected \[4, 1\]\. use keepdim$"):
+        check_shape(torch.zeros(4, 4), (4, 1), "y", "use keepdim")
+    with pytest.raises(CheckFailed, match="y is a list, not a tensor"):
+        check_shape([1, 2], (2,), "y")
+
+
+def test_check_close_accepts_within_tolerance_and_dtypes():
+    check_close(torch.tensor([1.0, 2.0]), [1.0, 2.0 + 1e-8], "v")
+    check_close(3, 3.0, "n")
+    check_close(torch.tensor([1.0, 2.0], requires_grad=True), [1.0, 2.0], "v")
+
+
+def test_check_close_points_at_the_worst_entry():
+    actual = torch.tensor([[1.0, 2.0], [3.0, 9.0]])
+    with pytest.raises(CheckFailed, match=r"^m is 9 at index \[1, 1\]; expected 4\. fix it$"):
+        check_close(actual, [[1.0, 2.0], [3.0, 4.0]], "m", hint="fix it")
+
+
+def test_check_close_rejects_nan_wrong_shape_and_wrong_type():
+    with pytest.raises(CheckFailed, match="is nan"):
+        check_close(torch.tensor([float("nan")]), [1.0], "v")
+    with pytest.raises(CheckFailed, match=r"has shape \[2\]; expected \[2, 1\]"):
+        check_close(torch.zeros(2), torch.zeros(2, 1), "v")
+    with pytest.raises(CheckFailed, match="is a str"):
+        check_close("1.0", 1.0, "v")
+
+
+def test_passed_mentions_hidden_tests(capsys):
+    passed("Exercise 9")
+    out = capsys.readouterr()
+    assert out.out.startswith("✓ Exercise 9: the visible checks pass.")
+    assert "Hidden tests" in out.out
+    assert out.err == ""

@@ -1,0 +1,53 @@
+"""Every lesson has the same shape: goals, explanation, worked examples, graded exercises, summary."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+LESSONS = sorted(SOLUTIONS.glob("*/*.ipynb"))
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _nbgrader(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.parent.name)
+def test_lesson_shape(path):
+    cells = nbformat.read(path, as_version=4).cells
+    markdown = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    assert cells[0].source.startswith("# Lesson "), "the first cell is the lesson title"
+    assert "Goals · 学习目标" in cells[0].source
+    assert "# Graded exercises · 练习" in markdown
+    assert "## Summary · 总结" in cells[-1].source
+    headings = [line for line in markdown.splitlines() if line.startswith("#")]
+    untranslated = [h for h in headings if not HAN.search(h) and "Exercise" not in h]
+    assert not untranslated, f"headings without a Chinese term: {untranslated}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.parent.name)
+def test_exercises_have_visible_and_hidden_tests(path):
+    cells = nbformat.read(path, as_version=4).cells
+    solutions = [c for c in cells if _nbgrader(c).get("solution")]
+    tests = [c for c in cells if _nbgrader(c).get("grade")]
+    assert len(tests) >= 4, "at least four graded exercises"
+    for cell in tests:
+        visible, _, hidden = cell.source.partition("### BEGIN HIDDEN TESTS")
+        assert hidden.strip(), f"{_nbgrader(cell)['grade_id']} has no hidden tests"
+        assert "passed(" in visible, f"{_nbgrader(cell)['grade_id']} never reports success"
+        assert _nbgrader(cell)["points"] > 0
+    for cell in solutions:
+        assert "### BEGIN SOLUTION" in cell.source
+    first_setup = next(c for c in cells if c.cell_type == "code")
+    assert "seed_everything(" in first_setup.source, "the first code cell seeds everything"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.parent.name)
+def test_stored_outputs_have_no_errors(path):
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in getattr(cell, "outputs", []):
+            assert output.output_type != "error", f"stored error in {cell.get('id')}"
+            assert output.get("name") != "stderr", f"stored stderr in {cell.get('id')}"
