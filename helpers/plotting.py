@@ -1,0 +1,54 @@
+"""The course's plots: loss curves, image grids and confusion matrices."""
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+
+def plot_curves(curves: Mapping[str, Sequence[float]], *, xlabel: str = "epoch", ylabel: str = "loss",
+                title: str = "", logy: bool = False, marker: int | None = None, ax=None):
+    """Plot named curves against their index; `marker` draws a vertical line (e.g. the best epoch)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    for name, values in curves.items():
+        ax.plot(range(len(values)), list(values), label=name)
+    if marker is not None:
+        ax.axvline(marker, color="grey", linestyle="--", linewidth=1, label=f"{xlabel} {marker}")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    if logy:
+        ax.set_yscale("log")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def show_images(images: torch.Tensor, titles: Sequence[str], *, ncols: int = 8, colors: Sequence[str] | None = None):
+    """Show a grid of greyscale images [N, H, W] with a title under each."""
+    nrows = int(np.ceil(len(images) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 1.9 * nrows))
+    for index, ax in enumerate(np.atleast_1d(axes).flat):
+        ax.axis("off")
+        if index < len(images):
+            ax.imshow(images[index].cpu().numpy(), cmap="gray_r")
+            ax.set_title(titles[index], fontsize=8, color=colors[index] if colors else "black")
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(true: torch.Tensor, predicted: torch.Tensor, class_names: Sequence[str], ax=None):
+    """Counts of (true class, predicted class) as a heat map; return the matrix as a tensor."""
+    k = len(class_names)
+    matrix = torch.bincount(true.cpu() * k + predicted.cpu(), minlength=k * k).reshape(k, k)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 5))
+    image = ax.imshow(matrix.numpy(), cmap="Blues")
+    ax.set_xticks(range(k), class_names, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(k), class_names, fontsize=8)
+    ax.set(xlabel="predicted", ylabel="true")
+    for (row, col), count in np.ndenumerate(matrix.numpy()):
+        ax.text(col, row, str(count), ha="center", va="center", fontsize=7,
+                color="white" if count > matrix.max() / 2 else "black")
+    ax.figure.colorbar(image, ax=ax)
+    return matrix
