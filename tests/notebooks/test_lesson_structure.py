@@ -1,5 +1,6 @@
 """Every lesson has the same shape: goals, explanation, worked examples, graded exercises, summary."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -51,3 +52,29 @@ def test_stored_outputs_have_no_errors(path):
         for output in getattr(cell, "outputs", []):
             assert output.output_type != "error", f"stored error in {cell.get('id')}"
             assert output.get("name") != "stderr", f"stored stderr in {cell.get('id')}"
+
+
+def _defined_names(source: str) -> set[str]:
+    """Top-level names a cell defines (functions, classes, assignments), ignoring IPython magics."""
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    names = set()
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.parent.name)
+def test_no_answer_is_defined_before_its_exercise(path):
+    """A name an exercise must define may not already exist, or a blank answer would pass."""
+    defined_before: set[str] = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        names = _defined_names(cell.source)
+        if _nbgrader(cell).get("solution"):
+            clash = names & defined_before
+            assert not clash, f"{_nbgrader(cell)['grade_id']} asks for {sorted(clash)}, already defined above"
+        defined_before |= names
