@@ -53,13 +53,16 @@ def check_close(
     rtol: float = 1e-5,
     hint: str = "",
 ) -> None:
-    """Check that `actual` matches `expected` in shape and, within tolerance, in every value."""
+    """Check that `actual` (number, list of numbers or tensor) matches `expected` in shape and values."""
     expected_t = torch.as_tensor(expected, dtype=torch.float64)
     expect(
-        isinstance(actual, int | float | torch.Tensor),
+        isinstance(actual, int | float | torch.Tensor | list | tuple) and not isinstance(actual, bool),
         f"{name} is a {type(actual).__name__}; expected a number or a tensor. {hint}".strip(),
     )
-    actual_t = torch.as_tensor(actual.detach() if isinstance(actual, torch.Tensor) else actual)
+    try:
+        actual_t = torch.as_tensor(actual.detach() if isinstance(actual, torch.Tensor) else actual)
+    except (TypeError, ValueError, RuntimeError):
+        raise CheckFailed(f"{name} cannot be read as numbers: {actual!r:.80}. {hint}".strip()) from None
     check_shape(actual_t, expected_t.shape, name, hint)
     actual_t = actual_t.to(device="cpu", dtype=torch.float64)
     if torch.allclose(actual_t, expected_t, atol=atol, rtol=rtol, equal_nan=False):

@@ -52,3 +52,23 @@ def plot_confusion_matrix(true: torch.Tensor, predicted: torch.Tensor, class_nam
                 color="white" if count > matrix.max() / 2 else "black")
     ax.figure.colorbar(image, ax=ax)
     return matrix
+
+
+def plot_decision_boundary(predict, X: torch.Tensor, y: torch.Tensor, *, title: str = "", ax=None,
+                           margin: float = 0.5, resolution: int = 200):
+    """Shade where `predict` (a function of points [M, 2] returning probabilities [M]) exceeds 0.5."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.2, 3.2))
+    low, high = X.min(dim=0).values - margin, X.max(dim=0).values + margin
+    xs = torch.linspace(low[0].item(), high[0].item(), resolution)
+    ys = torch.linspace(low[1].item(), high[1].item(), resolution)
+    grid_x, grid_y = torch.meshgrid(xs, ys, indexing="xy")
+    with torch.no_grad():
+        probs = predict(torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)).reshape(grid_x.shape)
+    ax.contourf(grid_x.numpy(), grid_y.numpy(), probs.cpu().numpy(), levels=[0, 0.5, 1], colors=["#f4c7c3", "#c6dbef"])
+    ax.contour(grid_x.numpy(), grid_y.numpy(), probs.cpu().numpy(), levels=[0.5], colors="grey", linewidths=1)
+    labels = y.reshape(-1).cpu()
+    ax.scatter(X[:, 0].cpu(), X[:, 1].cpu(), c=["tab:blue" if v > 0.5 else "tab:red" for v in labels],
+               edgecolors="black", s=60, zorder=3)
+    ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$")
+    return ax

@@ -60,6 +60,14 @@ def test_check_close_rejects_nan_wrong_shape_and_wrong_type():
         check_close(torch.zeros(2), torch.zeros(2, 1), "v")
     with pytest.raises(CheckFailed, match="is a str"):
         check_close("1.0", 1.0, "v")
+    with pytest.raises(CheckFailed, match="cannot be read as numbers"):
+        check_close([1.0, "x"], [1.0, 2.0], "v")
+
+
+def test_check_close_accepts_lists_of_numbers():
+    check_close([1.05, 2.1], torch.tensor([1.05, 2.1]), "grads")
+    with pytest.raises(CheckFailed, match=r"grads is 2 at index \[1\]; expected 2\.1"):
+        check_close([1.05, 2.0], [1.05, 2.1], "grads")
 
 
 def test_passed_mentions_hidden_tests(capsys):

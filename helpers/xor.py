@@ -1,0 +1,149 @@
+"""The XOR problem and a trainer that trains many small 2-2-1 networks at once as one batched program.
+
+Network n computes  h = act(X @ W1[n] + b1[n]),  out = h @ W2[n] + b2[n]  (then a sigmoid for BCE).
+Stacking the weights of N networks along a first dimension turns N tiny trainings into one: a
+batched matmul per layer, one backward pass (the summed loss gives every network its own gradient)
+and one elementwise SGD-with-momentum update. Each network follows exactly the steps it would
+follow alone with `torch.optim.SGD` and `nn.BCELoss` / `nn.MSELoss`.
+"""
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+XOR_INPUTS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_TARGETS = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
+ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
+
+
+@dataclass
+class StackedNets:
+    """Weights of N networks 2-H-1 stacked along dim 0: W1 [N, 2, H], b1 [N, H], W2 [N, H, 1], b2 [N, 1]."""
+
+    W1: torch.Tensor
+    b1: torch.Tensor
+    W2: torch.Tensor
+    b2: torch.Tensor
+
+    def tensors(self) -> list[torch.Tensor]:
+        """The four stacked parameter tensors."""
+        return [self.W1, self.b1, self.W2, self.b2]
+
+    def __len__(self) -> int:
+        return len(self.W1)
+
+
+def init_stacked(count: int, std: float | torch.Tensor, hidden: int = 2, *, generator: torch.Generator | None = None,
+                 dtype: torch.dtype = torch.float32) -> StackedNets:
+    """N networks with every weight and bias drawn from N(0, std^2); `std` may differ per network ([N])."""
+    scale = torch.as_tensor(std, dtype=dtype).reshape(-1, 1, 1).expand(count, 1, 1)
+
+    def draw(*shape: int) -> torch.Tensor:
+        return torch.randn(count, *shape, generator=generator, dtype=dtype) * scale.reshape(count, *[1] * len(shape))
+
+    return StackedNets(draw(2, hidden), draw(hidden), draw(hidden, 1), draw(1))
+
+
+def stacked_from_modules(modules: list[nn.Module]) -> StackedNets:
+    """Stack nets that have `fc1` (2->H) and `fc2` (H->1) linear layers; nn.Linear stores [out, in]."""
+    return StackedNets(
+        torch.stack([m.fc1.weight.detach().T for m in modules]),
+        torch.stack([m.fc1.bias.detach() for m in modules]),
+        torch.stack([m.fc2.weight.detach().T for m in modules]),
+        torch.stack([m.fc2.bias.detach() for m in modules]),
+    )
+
+
+def forward_stacked(nets: StackedNets, X: torch.Tensor, activation: str = "tanh") -> torch.Tensor:
+    """Output logits (before any sigmoid) of every network on X [B, 2]: shape [N, B, 1]."""
+    hidden = ACTIVATIONS[activation](torch.matmul(X, nets.W1) + nets.b1.unsqueeze(1))
+    return torch.matmul(hidden, nets.W2) + nets.b2.unsqueeze(1)
+
+
+@dataclass
+class XorRun:
+    """Result of training N networks: final loss and predictions, and which networks solved XOR."""
+
+    nets: StackedNets
+    loss: torch.Tensor  # [N]
+    outputs: torch.Tensor  # [N, 4]: probabilities (bce) or raw outputs (mse)
+    solved: torch.Tensor  # [N] bool: every prediction on the right side of 0.5
+
+
+def train_stacked(nets: StackedNets, steps: int, lr: float, momentum: float | torch.Tensor = 0.0, *,
+                  activation: str = "tanh", loss: str = "bce", X: torch.Tensor = XOR_INPUTS,
+                  y: torch.Tensor = XOR_TARGETS) -> XorRun:
+    """Full-batch SGD (with momentum, as torch.optim.SGD) on every network at once; returns a XorRun.
+
+    `loss="bce"` puts a sigmoid on the output and uses binary cross-entropy (nn.BCELoss, including its
+    clamp of log at -100); `loss="mse"` uses the raw output and the mean squared error (nn.MSELoss).
+    `momentum` may be one number or one per network ([N]).
+    """
+    params = [p.detach().clone().requires_grad_(True) for p in nets.tensors()]
+    stacked = StackedNets(*params)
+    count = len(stacked)
+    X, y = X.to(params[0]), y.to(params[0])
+    mu = torch.as_tensor(momentum, dtype=params[0].dtype).expand(count)
+    velocity = [torch.zeros_like(p) for p in params]
+    per_net = None
+    for _ in range(steps + 1):
+        out = forward_stacked(stacked, X, activation)
+        if loss == "bce":
+            per_net = F.binary_cross_entropy(torch.sigmoid(out), y.expand_as(out), reduction="none").mean(dim=(1, 2))
+        else:
+            per_net = ((out - y) ** 2).mean(dim=(1, 2))
+        if _ == steps:
+            break  # the last pass only measures the final loss
+        grads = torch.autograd.grad(per_net.sum(), params)
+        with torch.no_grad():
+            for p, v, g in zip(params, velocity, grads, strict=True):
+                v.mul_(mu.reshape(-1, *[1] * (p.ndim - 1))).add_(g)
+                p.sub_(lr * v)
+    with torch.no_grad():
+        final = forward_stacked(stacked, X, activation).squeeze(-1)
+        outputs = torch.sigmoid(final) if loss == "bce" else final
+        solved = ((outputs > 0.5) == (y.reshape(1, -1) > 0.5)).all(dim=1)
+    return XorRun(StackedNets(*[p.detach() for p in params]), per_net.detach(), outputs, solved)
+
+
+class XorNet(nn.Module):
+    """A 2-H-1 network (logits out): the per-network reference the batched trainer must match."""
+
+    def __init__(self, hidden: int = 2, activation: str = "tanh"):
+        super().__init__()
+        self.fc1 = nn.Linear(2, hidden)
+        self.fc2 = nn.Linear(hidden, 1)
+        self.activation = ACTIVATIONS[activation]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits [B, 1]."""
+        return self.fc2(self.activation(self.fc1(x)))
+
+
+def net_from_stack(nets: StackedNets, index: int, activation: str = "tanh") -> XorNet:
+    """Network `index` of a stack as an nn.Module with the same weights."""
+    net = XorNet(nets.W1.shape[2], activation).to(nets.W1.dtype)
+    with torch.no_grad():
+        net.fc1.weight.copy_(nets.W1[index].T)
+        net.fc1.bias.copy_(nets.b1[index])
+        net.fc2.weight.copy_(nets.W2[index].T)
+        net.fc2.bias.copy_(nets.b2[index])
+    return net
+
+
+def train_one(net: XorNet, steps: int, lr: float, momentum: float = 0.0, *, loss: str = "bce",
+              X: torch.Tensor = XOR_INPUTS, y: torch.Tensor = XOR_TARGETS) -> tuple[float, bool]:
+    """Train one network the textbook way (nn.Module, optimizer, loss module); return (final loss, solved)."""
+    X, y = X.to(net.fc1.weight), y.to(net.fc1.weight)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
+    loss_fn = nn.BCELoss() if loss == "bce" else nn.MSELoss()
+    squash = torch.sigmoid if loss == "bce" else (lambda t: t)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss_fn(squash(net(X)), y).backward()
+        optimizer.step()
+    with torch.no_grad():
+        outputs = squash(net(X))
+        return loss_fn(outputs, y).item(), bool(((outputs > 0.5) == (y > 0.5)).all())
