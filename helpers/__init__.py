@@ -7,8 +7,8 @@ from helpers.california_housing import RegressionTable, load_california_housing
 from helpers.checks import CheckFailed, check_close, check_shape, check_type, expect, passed
 from helpers.device import choose_device
 from helpers.fashion_mnist import ImageClassification, load_fashion_mnist
-from helpers.gradcheck import gradient_check, numerical_gradient, relative_error
 from helpers.feedback_display import install_feedback_display
+from helpers.gradcheck import gradient_check, numerical_gradient, relative_error
 from helpers.plotting import plot_confusion_matrix, plot_curves, plot_decision_boundary, show_images
 from helpers.reproducibility import seed_everything
 from helpers.training import History, evaluate, fit, minibatches
