@@ -39,8 +39,10 @@ release: venv  ## regenerate notebooks/ from solutions/
 check-release: venv
 	python -m autograder release --check
 
-bench: venv  ## print speed figures (never asserted in tests)
+bench: venv  ## print speed figures (never asserted in tests); about 5 minutes
 	python benchmarks/lesson_times.py
+	python benchmarks/xor_trainer.py
+	python benchmarks/double_descent_sweep.py
 
 clean:
 	rm -rf work .pytest_cache .ruff_cache
