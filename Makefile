@@ -9,7 +9,7 @@ export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv grade test lint lab release check-release bench clean
+.PHONY: venv grade test lint lab formgrader release check-release bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ lint: venv
 lab: venv  ## open the student notebooks in JupyterLab
 	jupyter lab $(ROOT_FLAG) notebooks/
 
+formgrader: venv  ## JupyterLab on the whole course, opened at nbgrader's Formgrader
+	cd autograder && jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=.. --ServerApp.default_url=/formgrader
+
 release: venv  ## regenerate notebooks/ from solutions/
 	python -m autograder release
 
@@ -45,4 +48,4 @@ bench: venv  ## print speed figures (never asserted in tests); about 5 minutes
 	python benchmarks/double_descent_sweep.py
 
 clean:
-	rm -rf work .pytest_cache .ruff_cache
+	rm -rf work test-artifacts .pytest_cache .ruff_cache
