@@ -44,7 +44,7 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
     if not pairs:
         print(f"no submissions found in {course.folder('submitted')}")
         return 1
-    outcomes = grade_submissions(course, pairs, progress=not args.no_progress)
+    outcomes = grade_submissions(course, pairs, progress=not args.no_progress, workers=args.workers)
     failed = [o for o in outcomes if o.status == "failed"]
     for outcome in failed:
         print(f"FAILED {outcome.student}/{outcome.assignment}: {outcome.detail}", file=sys.stderr)
@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument("assignments", nargs="*", help="assignment ids (default: all submitted)")
     grade_cmd.add_argument("--student", action="append", help="grade only this student (repeatable)")
     grade_cmd.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    grade_cmd.add_argument("--workers", type=int, help="submissions graded at once (default: one per CPU core)")
 
     commands.add_parser("report", help="print the gradebook and write the CSV files")
     return parser

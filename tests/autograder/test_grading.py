@@ -8,7 +8,7 @@ import pytest
 from autograder.demo import build_demo_class, load_roster
 from autograder.grading import feedback_files, find_submissions, grade_submissions
 from autograder.release import release
-from autograder.report import score_table, submission_scores, write_reports
+from autograder.report import exercise_scores, score_table, submission_scores, write_reports
 
 GOLDEN = Path(__file__).parent / "golden"
 DEMO = Path(__file__).resolve().parents[2] / "autograder" / "demo_class"
@@ -20,7 +20,7 @@ def graded(tmp_path_factory, course_copier):
     course = course_copier(tmp_path_factory.mktemp("graded") / "course")
     release(course)
     build_demo_class(course, course.root / "autograder" / "demo_class")
-    outcomes = grade_submissions(course, find_submissions(course), progress=False)
+    outcomes = grade_submissions(course, find_submissions(course), progress=False, workers=2)
     return course, outcomes
 
 
@@ -61,11 +61,26 @@ def test_check_messages_reach_the_feedback(graded):
     assert "backward() adds into w.grad" in text
 
 
-def test_same_submission_same_score_on_regrade(graded):
+def test_a_serial_regrade_gives_the_same_scores_as_the_parallel_run(graded):
     course, _ = graded
-    before = submission_scores(course)
-    grade_submissions(course, [("eve", "01-tensors")], progress=False)
-    pd.testing.assert_frame_equal(submission_scores(course), before)
+    before = exercise_scores(course)
+    outcomes = grade_submissions(course, [("eve", "01-tensors"), ("dev", "05-xor")], progress=False, workers=1)
+    assert [o.status for o in outcomes] == ["graded", "graded"]
+    pd.testing.assert_frame_equal(exercise_scores(course), before)
+
+
+def test_a_corrupt_submission_fails_alone(course_copy):
+    release(course_copy, ["01-tensors"])
+    build_demo_class(course_copy, course_copy.root / "autograder" / "demo_class")
+    broken = course_copy.folder("submitted") / "cleo" / "01-tensors" / "tensors.ipynb"
+    broken.write_text("this is not a notebook")
+    outcomes = grade_submissions(course_copy, [("ada", "01-tensors"), ("cleo", "01-tensors")], progress=False,
+                                 workers=2)
+    assert [(o.student, o.status) for o in outcomes] == [("ada", "graded"), ("cleo", "failed")]
+    assert outcomes[1].detail
+    scores = submission_scores(course_copy, failed={("cleo", "01-tensors")}).set_index("student")
+    assert scores.loc["ada", "score"] == 10.0
+    assert scores.loc["cleo", "status"] == "not graded: autograde failed"
 
 
 def test_missing_and_failed_submissions_are_reported(graded):

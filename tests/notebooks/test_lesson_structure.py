@@ -47,6 +47,15 @@ def test_exercises_have_visible_and_hidden_tests(path):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.parent.name)
+def test_compared_cells_print_text_only(path):
+    """nbval compares the outputs of tagged cells exactly: plots (reprs with addresses) must stay out."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        if "nbval-check-output" in cell.metadata.get("tags", []):
+            kinds = {output.output_type for output in cell.outputs}
+            assert kinds <= {"stream"}, f"{cell.get('id')} is compared by nbval but shows {sorted(kinds)}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.parent.name)
 def test_stored_outputs_have_no_errors(path):
     for cell in nbformat.read(path, as_version=4).cells:
         for output in getattr(cell, "outputs", []):
