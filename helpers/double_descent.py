@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 import torch
+from tqdm.auto import tqdm
 
 
 def relu_features(X: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
@@ -73,11 +74,12 @@ def _empty(points: list[int], repeats: int, settings: list[tuple[float, float]])
 
 def width_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor,
                 widths: list[int], *, repeats: int, ridges: list[float] = (0.0,), noises: list[float] = (0.0,),
-                classes: int = 10, seed: int = 0) -> Sweep:
+                classes: int = 10, seed: int = 0, progress: bool = False) -> Sweep:
     """Model-wise sweep: test/train MSE of one-hot regression on random ReLU features of each width."""
     settings = [(r, z) for r in ridges for z in noises]
     sweep = _empty(list(widths), repeats, settings)
     d = X_train.shape[1]
+    bar = tqdm(total=repeats * len(widths), desc="width sweep", unit="fit", disable=not progress, leave=False)
     for repeat in range(repeats):
         generator = torch.Generator().manual_seed(seed + repeat)
         W_all = torch.randn(d, max(widths), generator=generator, dtype=torch.float64) / math.sqrt(d)
@@ -91,6 +93,8 @@ def width_sweep(X_train: torch.Tensor, y_train: torch.Tensor, X_test: torch.Tens
                     beta = beta_all[:, k * classes:(k + 1) * classes]
                     _evaluate(sweep, (ridge, noise), repeat, column, beta, Phi_train,
                               targets[:, k * classes:(k + 1) * classes], Phi_test, y_test, classes)
+            bar.update()
+    bar.close()
     return sweep
 
 

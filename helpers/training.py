@@ -46,6 +46,7 @@ class History:
 
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    tracked: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int | None = None
     stopped_early: bool = False
 
@@ -60,15 +61,18 @@ def fit(
     epochs: int,
     batch_size: int,
     patience: int | None = None,
+    track: dict[str, Batch] | None = None,
     generator: torch.Generator | None = None,
     progress: bool = True,
 ) -> History:
     """Train for up to `epochs` epochs; with `val` and `patience`, stop early and keep the best weights.
 
     Each epoch runs zero_grad -> forward -> loss -> backward -> step over shuffled minibatches; the
-    recorded training loss is the mean over the epoch's batches (taken with .item()).
+    recorded training loss is the mean over the epoch's batches (taken with .item()). `track` names
+    further datasets (e.g. the test set) whose loss is recorded every epoch, for plotting only: they
+    never influence training or early stopping.
     """
-    history = History()
+    history = History(tracked={name: [] for name in track or {}})
     best_loss, best_state, waited = float("inf"), None, 0
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress, leave=False)
     for _ in bar:
@@ -82,6 +86,8 @@ def fit(
             total += loss.item() * len(x)
             seen += len(x)
         history.train_loss.append(total / seen)
+        for name, data in (track or {}).items():
+            history.tracked[name].append(evaluate(model, loss_fn, *data))
         if val is None:
             bar.set_postfix(train=f"{history.train_loss[-1]:.4f}")
             continue

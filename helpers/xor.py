@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from torch.nn import functional as F
+from tqdm.auto import tqdm
 
 XOR_INPUTS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_TARGETS = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
@@ -74,12 +75,12 @@ class XorRun:
 
 def train_stacked(nets: StackedNets, steps: int, lr: float, momentum: float | torch.Tensor = 0.0, *,
                   activation: str = "tanh", loss: str = "bce", X: torch.Tensor = XOR_INPUTS,
-                  y: torch.Tensor = XOR_TARGETS) -> XorRun:
+                  y: torch.Tensor = XOR_TARGETS, progress: bool = False) -> XorRun:
     """Full-batch SGD (with momentum, as torch.optim.SGD) on every network at once; returns a XorRun.
 
     `loss="bce"` puts a sigmoid on the output and uses binary cross-entropy (nn.BCELoss, including its
     clamp of log at -100); `loss="mse"` uses the raw output and the mean squared error (nn.MSELoss).
-    `momentum` may be one number or one per network ([N]).
+    `momentum` may be one number or one per network ([N]). `progress` shows a progress bar.
     """
     params = [p.detach().clone().requires_grad_(True) for p in nets.tensors()]
     stacked = StackedNets(*params)
@@ -88,19 +89,22 @@ def train_stacked(nets: StackedNets, steps: int, lr: float, momentum: float | to
     mu = torch.as_tensor(momentum, dtype=params[0].dtype).expand(count)
     velocity = [torch.zeros_like(p) for p in params]
     per_net = None
-    for _ in range(steps + 1):
+    bar = tqdm(total=steps, desc=f"training {count} networks", unit="step", disable=not progress, leave=False)
+    for step in range(steps + 1):
         out = forward_stacked(stacked, X, activation)
         if loss == "bce":
             per_net = F.binary_cross_entropy(torch.sigmoid(out), y.expand_as(out), reduction="none").mean(dim=(1, 2))
         else:
             per_net = ((out - y) ** 2).mean(dim=(1, 2))
-        if _ == steps:
+        if step == steps:
             break  # the last pass only measures the final loss
         grads = torch.autograd.grad(per_net.sum(), params)
         with torch.no_grad():
             for p, v, g in zip(params, velocity, grads, strict=True):
                 v.mul_(mu.reshape(-1, *[1] * (p.ndim - 1))).add_(g)
                 p.sub_(lr * v)
+        bar.update()
+    bar.close()
     with torch.no_grad():
         final = forward_stacked(stacked, X, activation).squeeze(-1)
         outputs = torch.sigmoid(final) if loss == "bce" else final

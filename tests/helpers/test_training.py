@@ -50,3 +50,21 @@ def test_early_stopping_restores_the_best_weights():
     assert history.stopped_early and len(history.val_loss) < 200
     assert history.best_epoch == min(range(len(history.val_loss)), key=history.val_loss.__getitem__)
     assert evaluate(model, nn.MSELoss(), x_val, y_val) == min(history.val_loss)
+
+
+def test_tracked_sets_are_recorded_but_never_steer_training():
+    def run(track):
+        generator = seed_everything(3)
+        x, y = torch.randn(64, 3), torch.randn(64, 1)
+        model = nn.Linear(3, 1)
+        history = fit(model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05), (x, y),
+                      (x[:16], y[:16]), epochs=6, batch_size=16, patience=2, track=track, generator=generator,
+                      progress=False)
+        return model, history
+
+    x_test, y_test = torch.randn(32, 3), torch.randn(32, 1)
+    tracked_model, tracked = run({"test": (x_test, y_test)})
+    plain_model, plain = run(None)
+    assert len(tracked.tracked["test"]) == len(tracked.train_loss)
+    assert tracked.train_loss == plain.train_loss and tracked.val_loss == plain.val_loss
+    assert torch.equal(tracked_model.weight, plain_model.weight)
