@@ -8,6 +8,9 @@ goes to the git-ignored folder work/. Set GRADEBOOK_URL to use another database 
 import os
 from pathlib import Path
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
 course_root = Path(__file__).resolve().parent.parent
 work = course_root / "work"
 
@@ -35,3 +38,7 @@ c.Execute.kernel_name = "python3"
 # would cost the exercise. Drop warning-only stderr outputs before scoring; errors still score 0.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning: "
+
+# Student feedback shows each test's points and message but never the hidden tests' source: strip
+# it before the HTML is written. The autograded notebooks (the instructor's view) keep everything.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

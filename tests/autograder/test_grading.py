@@ -61,6 +61,16 @@ def test_check_messages_reach_the_feedback(graded):
     assert "backward() adds into w.grad" in text
 
 
+def test_feedback_never_shows_hidden_tests_but_the_instructor_copy_does(graded):
+    course, outcomes = graded
+    for outcome in outcomes:
+        for html in feedback_files(course, outcome.student, outcome.assignment):
+            text = html.read_text()
+            assert "BEGIN HIDDEN TESTS" not in text and "_rng = _random.Random(1)" not in text, html
+    autograded = course.folder("autograded") / "ben" / "01-tensors" / "tensors.ipynb"
+    assert "_rng = _random.Random(1)" in autograded.read_text()
+
+
 def test_a_serial_regrade_gives_the_same_scores_as_the_parallel_run(graded):
     course, _ = graded
     before = exercise_scores(course)
