@@ -4,6 +4,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def test_autograder_commands_parse(command):
 @pytest.mark.parametrize("command", _commands("nbgrader "))
 def test_stock_nbgrader_commands_exist(command):
     subcommand = command.split()[1]
-    nbgrader = shutil.which("nbgrader")
+    nbgrader = shutil.which("nbgrader", path=str(Path(sys.executable).parent)) or shutil.which("nbgrader")
     assert nbgrader, "nbgrader is not on PATH"
     result = subprocess.run([nbgrader, subcommand, "--help"], capture_output=True, text=True, cwd=REPO / "autograder")
     assert result.returncode == 0, f"`nbgrader {subcommand}` from the README does not exist"
