@@ -8,8 +8,13 @@ goes to the git-ignored folder work/. Set GRADEBOOK_URL to use another database 
 import os
 from pathlib import Path
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput, OverwriteCells,
+                                    OverwriteKernelspec, SaveAutoGrades)
+
+from autograder.course import GRADING_ENVIRONMENT
+from autograder.preprocessors import RestoreTestCells, SandboxedExecute, TestResultsOnly
 
 course_root = Path(__file__).resolve().parent.parent
 work = course_root / "work"
@@ -29,9 +34,20 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "data"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Per-cell time limit while grading; lessons are small, so a minute is generous.
-c.Execute.timeout = 60
-c.Execute.kernel_name = "python3"
+# Grading runs each submission in a confined, guarded kernel (autograder/SECURITY.md): nbgrader's
+# chains with two steps swapped in: deleted test cells are put back, and execution is sandboxed.
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RestoreTestCells, OverwriteKernelspec,
+                                      OverwriteCells, CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# Limits that fail closed; lessons run in under 30 s, so these are generous.
+c.Execute.timeout = 60  # per cell, seconds
+c.SandboxedExecute.notebook_timeout = 300
+c.SandboxedExecute.memory_limit = 3 * 2**30
+c.SandboxedExecute.output_limit = 2 * 2**20
+# Imported before any student code (warm kernels) and restored before every hidden test.
+c.SandboxedExecute.preload = ["numpy", "numpy.testing", "torch", "torch.testing", "matplotlib", "helpers"]
+c.SandboxedExecute.environment = list(GRADING_ENVIRONMENT)
 
 # nbgrader gives 0 points to a test cell with any stderr output, so a harmless warning raised by
 # correct student code (e.g. torch's "Converting a tensor with requires_grad=True to a scalar")
@@ -41,4 +57,5 @@ c.IgnorePattern.pattern = r"\w*Warning: "
 
 # Student feedback shows each test's points and message but never the hidden tests' source: strip
 # it before the HTML is written. The autograded notebooks (the instructor's view) keep everything.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Test cells then show one line each: points and the error message, no traceback, no prints.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, TestResultsOnly, CSSHTMLHeaderPreprocessor]

@@ -1,0 +1,78 @@
+"""Put deleted hidden-test cells back, and note every structural change a submission made.
+
+Runs in the autograde sanitize chain before nbgrader's OverwriteCells. A deleted test cell is
+re-inserted from the gradebook after the nearest earlier cell the submission still has, so the
+student is graded on it rather than silently scoring 0; edited test cells (which OverwriteCells
+then replaces with the original) and added cells are noted for the report.
+"""
+
+from pathlib import Path
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.utils import compute_checksum
+
+from autograder import notes
+
+
+def _grade_id(cell: NotebookNode) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+class RestoreTestCells(NbGraderPreprocessor):
+    """Re-insert deleted autograded test cells; note edited test cells and extra cells."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        """Compare the submission with the gradebook's copy of the source notebook."""
+        info = resources["nbgrader"]
+        name = f"{info['notebook']}.ipynb"
+        with Gradebook(info["db_url"]) as gradebook:
+            notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
+            order = [cell.name for cell in sorted(notebook.source_cells, key=lambda cell: cell.id)]
+            sources = {cell.name: cell for cell in notebook.source_cells}
+            tests = {cell.name: cell.max_score for cell in notebook.grade_cells
+                     if cell.name not in {s.name for s in notebook.solution_cells} and cell.cell_type == "code"}
+        present = [_grade_id(cell) for cell in nb.cells]
+        restored, edited = [], []
+        for grade_id in order:
+            if grade_id not in tests:
+                continue
+            if grade_id in present:
+                cell = nb.cells[present.index(grade_id)]
+                if cell.source != sources[grade_id].source:
+                    edited.append(grade_id)
+                continue
+            earlier = [g for g in order[:order.index(grade_id)] if g in present]
+            position = present.index(earlier[-1]) + 1 if earlier else 0
+            nb.cells.insert(position, self._test_cell(sources[grade_id], tests[grade_id]))
+            present.insert(position, grade_id)
+            restored.append(grade_id)
+        if restored:
+            notes.add(f"{name}: deleted test cells put back and graded: {', '.join(restored)}")
+        if edited:
+            notes.add(f"{name}: edited test cells graded as originally written: {', '.join(edited)}")
+        added = len([c for c in nb.cells if _grade_id(c) is None]) - self._release_plain_cells(info, name)
+        if added > 0:
+            notes.add(f"{name}: {added} cells added by the student (run, not graded)")
+        return nb, resources
+
+    def _release_plain_cells(self, info: dict, name: str) -> int:
+        """Cells without nbgrader metadata in the student version students were given."""
+        coursedir = CourseDirectory(config=self.config)
+        path = Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"])) / name
+        if not path.is_file():
+            return 10**6  # unknown: never claim cells were added
+        return len([c for c in nbformat.read(path, as_version=4).cells if _grade_id(c) is None])
+
+    @staticmethod
+    def _test_cell(source_cell, points: float) -> NotebookNode:
+        cell = NotebookNode(cell_type="code", execution_count=None, outputs=[], source=source_cell.source,
+                            metadata=NotebookNode(deletable=False, editable=False, nbgrader=NotebookNode(
+                                grade=True, solution=False, locked=True, grade_id=source_cell.name,
+                                points=points, schema_version=3)))
+        cell.metadata.nbgrader.checksum = compute_checksum(cell)
+        return cell
+

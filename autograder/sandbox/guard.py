@@ -1,0 +1,237 @@
+"""Inside a grading kernel: snapshot the interpreter before student code runs, and before every
+hidden test put back anything the student changed (builtins, library modules and classes, import
+machinery, IPython's input/AST transformers, event hooks and exception handlers, tracing, signal
+handlers, torch function modes); afterwards report what changed while the test itself ran.
+
+This raises the bar a long way but cannot be absolute: code running in the same interpreter can
+reach the guard itself. SECURITY.md lists the limits and the out-of-process layers that remain.
+"""
+
+import builtins
+import gc
+import signal
+import sys
+import threading
+import types
+import warnings
+from collections.abc import Callable
+
+_MISSING = object()
+# Student-defined methods that, called while a hidden test runs, can decide its outcome.
+DECISIVE_METHODS = frozenset({
+    "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__", "__len__", "__hash__",
+    "__float__", "__int__", "__index__", "__abs__", "__array__", "__array_function__", "__array_ufunc__",
+    "__torch_function__", "__torch_dispatch__", "__instancecheck__", "__subclasscheck__",
+    "__getattr__", "__getattribute__", "__contains__", "__iter__",
+})
+_SYS_HOOKS = ("excepthook", "displayhook", "breakpointhook", "unraisablehook", "stdout", "stderr", "stdin")
+_SYS_LISTS = ("meta_path", "path_hooks", "path")
+
+
+def _is_student_function(code: types.CodeType, module_globals: dict, user_ns: dict) -> bool:
+    filename = code.co_filename
+    return (module_globals is user_ns or "ipykernel_" in filename
+            or (filename.startswith("<") and not filename.startswith("<frozen")))
+
+
+class Guard:
+    """The interpreter's state before student code, and the means to put it back."""
+
+    def __init__(self, shell, kernel) -> None:
+        with warnings.catch_warnings():  # touching deprecated library attributes must print nothing
+            warnings.simplefilter("ignore")
+            self._snapshot(shell, kernel)
+
+    def _snapshot(self, shell, kernel) -> None:
+        self.shell, self.kernel = shell, kernel
+        self.builtins = dict(vars(builtins))
+        self.modules = dict(sys.modules)
+        user_module = shell.user_module
+        self.module_dicts = {name: dict(vars(module)) for name, module in self.modules.items()
+                             if isinstance(module, types.ModuleType) and module is not user_module}
+        self.class_dicts = {cls: dict(vars(cls)) for cls in self._classes()}
+        self.instance_dicts = {id(obj): (obj, dict(vars(obj))) for obj in self._instances()}
+        self.lists = {id(lst): (lst, list(lst)) for lst in self._lists()}
+        self.callbacks = {event: list(funcs) for event, funcs in shell.events.callbacks.items()}
+        self.sys_hooks = {name: getattr(sys, name, None) for name in _SYS_HOOKS}
+        self.sys_lists = {name: (getattr(sys, name), list(getattr(sys, name))) for name in _SYS_LISTS}
+        self.sigint = signal.getsignal(signal.SIGINT)
+        self.recursion_limit = sys.getrecursionlimit()
+        self.threads = {thread.ident for thread in threading.enumerate()}
+
+    # What is covered -------------------------------------------------------------------------
+    def _classes(self) -> set[type]:
+        classes = set(type(self.shell).__mro__) | set(type(self.kernel).__mro__)
+        for name, module in self.modules.items():
+            if not isinstance(module, types.ModuleType):
+                continue
+            for value in list(vars(module).values()):
+                if isinstance(value, type) and getattr(value, "__module__", None) == name:
+                    classes.add(value)
+        return {cls for cls in classes if cls.__flags__ & (1 << 9)}  # heap types: the ones code can modify
+
+    def _instances(self) -> list:
+        shell = self.shell
+        return [shell, self.kernel, shell.input_transformer_manager, shell.events, shell.displayhook,
+                shell.display_pub, shell.compile, shell.InteractiveTB]
+
+    def _lists(self) -> list[list]:
+        manager = self.shell.input_transformer_manager
+        return [manager.cleanup_transforms, manager.line_transforms, manager.token_transformers,
+                self.shell.input_transformers_post, self.shell.ast_transformers, gc.callbacks]
+
+    # Putting things back ---------------------------------------------------------------------
+    def restore(self, replaced_only: bool = False) -> list[str]:
+        """Put back everything in the snapshot; return what had been changed, by name.
+
+        With `replaced_only`, name only replaced functions, classes and modules: libraries fill
+        plain values (caches, lazily found settings) on first use, which is no sign of tampering.
+        """
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self._restore(replaced_only)
+
+    def _restore(self, replaced_only: bool) -> list[str]:
+        self._replaced_only = replaced_only
+        changed: list[str] = []
+        sys.settrace(None)
+        threading.settrace(None)  # type: ignore[arg-type]
+        sys.setprofile(None)
+        threading.setprofile(None)  # type: ignore[arg-type]
+        changed += self._restore_dict(vars(builtins), self.builtins, "builtins", delete_added=True)
+        for name, module in self.modules.items():
+            if sys.modules.get(name, _MISSING) is not module:
+                sys.modules[name] = module
+                changed.append(f"sys.modules[{name!r}]")
+        for name, snapshot in self.module_dicts.items():
+            changed += self._restore_dict(vars(self.modules[name]), snapshot, name)
+        for cls, snapshot in self.class_dicts.items():
+            changed += self._restore_class(cls, snapshot)
+        for obj, snapshot in self.instance_dicts.values():
+            changed += self._restore_instance(obj, snapshot)
+        for lst, snapshot in self.lists.values():
+            if len(lst) != len(snapshot) or any(a is not b for a, b in zip(lst, snapshot, strict=True)):
+                lst[:] = snapshot
+                changed.append("an IPython transformer or gc callback list")
+        if {event: list(funcs) for event, funcs in self.shell.events.callbacks.items()} != self.callbacks:
+            for event, funcs in self.callbacks.items():
+                self.shell.events.callbacks[event] = list(funcs)
+            changed.append("IPython event callbacks")
+        for name, value in self.sys_hooks.items():
+            if getattr(sys, name, None) is not value:
+                setattr(sys, name, value)
+                changed.append(f"sys.{name}")
+        for name, (lst, snapshot) in self.sys_lists.items():
+            if getattr(sys, name) is not lst or lst != snapshot:
+                lst[:] = snapshot
+                setattr(sys, name, lst)
+                changed.append(f"sys.{name}")
+        if signal.getsignal(signal.SIGINT) is not self.sigint:
+            signal.signal(signal.SIGINT, self.sigint)
+            changed.append("the SIGINT handler")
+        if sys.getrecursionlimit() != self.recursion_limit:
+            sys.setrecursionlimit(self.recursion_limit)
+            changed.append("the recursion limit")
+        changed += _clear_torch_modes()
+        return changed
+
+    def _restore_dict(self, current: dict, snapshot: dict, owner: str, delete_added: bool = False) -> list[str]:
+        changed = []
+        for key, value in snapshot.items():
+            now = current.get(key, _MISSING)
+            if now is not value:
+                current[key] = value
+                if self._counts(value, now):
+                    changed.append(f"{owner}.{key}")
+        for key in [key for key in current if key not in snapshot]:
+            if delete_added or self._defined_by_student(current[key]):
+                del current[key]
+                changed.append(f"{owner}.{key} (added)")
+        return changed
+
+    def _restore_class(self, cls: type, snapshot: dict) -> list[str]:
+        changed = []
+        current = vars(cls)
+        for key, value in snapshot.items():
+            now = current.get(key, _MISSING)
+            if now is not value:
+                try:
+                    setattr(cls, key, value)
+                except (TypeError, AttributeError):
+                    continue
+                if self._counts(value, now):
+                    changed.append(f"{cls.__module__}.{cls.__qualname__}.{key}")
+        for key in [key for key in current if key not in snapshot]:
+            if self._defined_by_student(current[key]):
+                try:
+                    delattr(cls, key)
+                    changed.append(f"{cls.__module__}.{cls.__qualname__}.{key} (added)")
+                except (TypeError, AttributeError):
+                    pass
+        return changed
+
+    def _restore_instance(self, obj, snapshot: dict) -> list[str]:
+        changed = []
+        current = vars(obj)
+        for key, value in snapshot.items():
+            if current.get(key, _MISSING) is not value and callable(value):
+                current[key] = value
+                changed.append(f"{type(obj).__name__}.{key}")
+        for key in [key for key in current if key not in snapshot]:
+            if callable(getattr(type(obj), key, None)) or self._defined_by_student(current[key]):
+                del current[key]
+                changed.append(f"{type(obj).__name__}.{key} (added)")
+        return changed
+
+    def _counts(self, old, new) -> bool:
+        """Whether a change is worth naming (see `restore`)."""
+        if not getattr(self, "_replaced_only", False):
+            return True
+        if old is None or not (callable(old) or isinstance(old, types.ModuleType)):
+            return False
+        # A library wrapping one of its own functions on first use (torch._dynamo does) is no tampering.
+        return getattr(new, "__wrapped__", None) is not old or self._defined_by_student(new)
+
+    def _defined_by_student(self, value) -> bool:
+        code = getattr(getattr(value, "__func__", value), "__code__", None)
+        if isinstance(code, types.CodeType):
+            return _is_student_function(code, getattr(value, "__globals__", {}), self.shell.user_ns)
+        return getattr(type(value), "__module__", None) == "__main__" or getattr(value, "__module__", None) == "__main__"
+
+    # Watching a test while it runs ------------------------------------------------------------
+    def foreign_threads(self) -> list[str]:
+        """Threads running student code (or a timer) that were started after the snapshot and are alive."""
+        return [thread.name for thread in threading.enumerate()
+                if thread.ident not in self.threads and thread.is_alive() and (
+                    isinstance(thread, threading.Timer)
+                    or self._defined_by_student(getattr(thread, "_target", None))
+                    or self._defined_by_student(type(thread).run))]
+
+    def decisive_call_watcher(self, seen: list[str]) -> Callable:
+        """A profile function that records calls of student-defined comparison/truth/protocol methods."""
+        user_ns = self.shell.user_ns
+
+        def watch(frame, event, arg):
+            if event == "call":
+                code = frame.f_code
+                if code.co_name in DECISIVE_METHODS and _is_student_function(code, frame.f_globals, user_ns):
+                    seen.append(code.co_qualname)
+            return None
+
+        return watch
+
+
+def _clear_torch_modes() -> list[str]:
+    """Pop torch function/dispatch modes pushed by student code (they can rewrite any torch call)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return []
+    changed = []
+    c = torch._C
+    while c._len_torch_function_stack() > 0:
+        c._pop_torch_function_stack()
+        changed.append("a torch function mode")
+    while c._len_torch_dispatch_stack() > 0:
+        c._pop_torch_dispatch_stack()
+        changed.append("a torch dispatch mode")
+    return changed

@@ -1,0 +1,176 @@
+"""Sandboxed grading kernels: how one is started, and a one-ahead pool so the next is always warm.
+
+Each kernel gets its own empty scratch folder, a fresh secret for its guard reports and the
+confinement of `confine.py`; it is used for exactly one notebook and then killed.
+"""
+
+import importlib.util
+import os
+import secrets
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from traitlets import List
+
+from autograder.sandbox.confine import KEY_VARIABLE
+from autograder.sandbox.kernel import PRELOAD_VARIABLE
+
+SYSTEM_READABLE = ["/usr", "/lib", "/lib64", "/bin", "/etc", "/proc", "/sys",
+                   "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"]
+KEPT_ENVIRONMENT = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "JPY_PARENT_PID", "MPLBACKEND", "MPLCONFIGDIR",
+                    PRELOAD_VARIABLE, "PYDEVD_DISABLE_FILE_VALIDATION"]
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """Everything a grading kernel's confinement depends on."""
+
+    memory_bytes: int
+    cpu_seconds: int
+    file_bytes: int
+    preload: tuple[str, ...]
+    readable: tuple[str, ...]
+    environment: tuple[str, ...]
+    allow_weaker: bool = False
+
+
+def package_folders(names: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Top-level package name -> the folder this process imports it from (found without importing)."""
+    folders = {}
+    for name in sorted({name.split(".")[0] for name in names} | {"autograder"}):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            folders[name] = os.path.realpath(list(spec.submodule_search_locations)[0])
+    return folders
+
+
+def site_folder(root: Path, settings: "SandboxSettings") -> Path:
+    """A folder of links to the grader's own copies of the preloaded packages, for the kernel's path.
+
+    Kernels cannot list the folders those packages sit in (the course root, say), so they import
+    them through these links instead, and so run exactly the code the grader runs.
+    """
+    site_dir = root / "site"
+    site_dir.mkdir(exist_ok=True)
+    for name, folder in package_folders(settings.preload).items():
+        if not any(folder.startswith(prefix + "/") for prefix in interpreter_folders()):
+            link = site_dir / name
+            if not link.is_symlink():
+                link.symlink_to(folder, target_is_directory=True)
+    return site_dir
+
+
+def interpreter_folders() -> list[str]:
+    """Folders the Python interpreter and its installed packages live in."""
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages()}
+    return sorted(os.path.realpath(folder) for folder in folders)
+
+
+def readable_paths(settings: SandboxSettings) -> list[str]:
+    """Every path a grading kernel may read."""
+    return sorted({*SYSTEM_READABLE, *interpreter_folders(), *package_folders(settings.preload).values(),
+                   *settings.readable})
+
+
+def check_exposure(readable: list[str], secrets_: list[Path]) -> None:
+    """Refuse to grade if a kernel could read a secret folder (source notebooks, gradebook, submissions)."""
+    for secret in secrets_:
+        secret = os.path.realpath(secret)
+        for path in readable:
+            path = os.path.realpath(path)
+            if secret == path or secret.startswith(path.rstrip("/") + "/"):
+                raise RuntimeError(f"the grading sandbox would expose {secret} through readable path {path}; "
+                                   "move the course out of it or narrow Sandbox readable paths")
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Starts `autograder.sandbox.kernel` through the confining launcher."""
+
+    confine_arguments = List([])
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        """The launcher, its options, then the grading kernel on this manager's connection file."""
+        kernel = [sys.executable, "-m", "autograder.sandbox.kernel", "-f", self.connection_file,
+                  *(extra_arguments or [])]
+        return [sys.executable, "-m", "autograder.sandbox.confine", *self.confine_arguments, "--", *kernel]
+
+
+class Kernel:
+    """One started sandboxed kernel: its manager, scratch folder and guard key."""
+
+    def __init__(self, settings: SandboxSettings, root: Path) -> None:
+        self.scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=root))
+        self.key = secrets.token_hex(32)
+        arguments = ["--scratch", str(self.scratch), "--cpu-seconds", str(settings.cpu_seconds),
+                     "--memory", str(settings.memory_bytes), "--file-bytes", str(settings.file_bytes)]
+        site_dir = site_folder(root, settings)
+        arguments += [item for path in [*readable_paths(settings), str(site_dir)] for item in ("--read", path)]
+        arguments += [item for name in [*settings.environment, "PYTHONPATH"] for item in ("--keep-env", name)]
+        arguments += ["--allow-weaker"] if settings.allow_weaker else []
+        self.manager = SandboxedKernelManager(kernel_name="python3", confine_arguments=arguments)
+        self.manager.connection_file = str(self.scratch / ".kernel.json")
+        environment = dict(os.environ, **{KEY_VARIABLE: self.key, PRELOAD_VARIABLE: ",".join(settings.preload),
+                                          "PYTHONPATH": str(site_dir)})
+        run_sync(self.manager.start_kernel)(env=environment, cwd=str(self.scratch),
+                                            extra_arguments=["--HistoryManager.enabled=False"])
+
+    def add_files(self, folder: Path) -> None:
+        """Copy a submission's other files (data, modules; not notebooks) into the scratch folder."""
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix != ".ipynb":
+                target = self.scratch / path.relative_to(folder)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+
+    def dispose(self) -> None:
+        """Kill the kernel and delete its scratch folder."""
+        try:
+            if run_sync(self.manager.is_alive)():
+                run_sync(self.manager.shutdown_kernel)(now=True)
+        finally:
+            self.manager.cleanup_resources()
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class WarmKernels:
+    """Keeps one kernel starting ahead of need, so its imports overlap the previous notebook."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="autograder-kernels-"))
+        self.spare: tuple[SandboxSettings, Kernel] | None = None
+
+    def take(self, settings: SandboxSettings, warm: bool = True) -> Kernel:
+        """A started kernel for `settings`; a fresh one is started at once for the next call."""
+        kernel = None
+        if self.spare and self.spare[0] == settings:
+            kernel = self.spare[1]
+        elif self.spare:
+            self.spare[1].dispose()
+        self.spare = None
+        kernel = kernel or Kernel(settings, self.root)
+        if warm:
+            self.spare = (settings, Kernel(settings, self.root))
+        return kernel
+
+    def close(self) -> None:
+        """Kill the spare kernel and remove the pool's folder."""
+        if self.spare:
+            self.spare[1].dispose()
+            self.spare = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def build_font_cache(folder: Path) -> Path:
+    """Build matplotlib's font cache once in `folder`, so kernels (which cannot write it) start fast."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if not any(folder.glob("fontlist-*.json")):
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=dict(os.environ,
+                       MPLCONFIGDIR=str(folder)), check=False, capture_output=True, timeout=300)
+    return folder
