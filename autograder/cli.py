@@ -44,8 +44,12 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
     if not pairs:
         print(f"no submissions found in {course.folder('submitted')}")
         return 1
-    outcomes = grade_submissions(course, pairs, progress=not args.no_progress, workers=args.workers)
+    outcomes = grade_submissions(course, pairs, progress=not args.no_progress, workers=args.workers,
+                                 resume=not args.regrade, dask=args.dask)
     failed = [o for o in outcomes if o.status == "failed"]
+    for outcome in outcomes:
+        for note in outcome.notes:
+            print(f"note {outcome.student}/{outcome.assignment}: {note}")
     for outcome in failed:
         print(f"FAILED {outcome.student}/{outcome.assignment}: {outcome.detail}", file=sys.stderr)
     _report(course, {(o.student, o.assignment) for o in failed})
@@ -73,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument("--student", action="append", help="grade only this student (repeatable)")
     grade_cmd.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     grade_cmd.add_argument("--workers", type=int, help="submissions graded at once (default: one per CPU core)")
+    grade_cmd.add_argument("--regrade", action="store_true",
+                           help="grade everything again (default: resume, skipping submissions already "
+                           "graded with the same files and tests)")
+    grade_cmd.add_argument("--dask", metavar="ADDRESS",
+                           help="grade on a Dask cluster: a scheduler address such as tcp://host:8786, "
+                           "or 'local' for a local cluster of --workers processes")
 
     commands.add_parser("report", help="print the gradebook and write the CSV files")
     return parser

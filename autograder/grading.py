@@ -1,10 +1,20 @@
-"""Autograde: run nbgrader's autograde and feedback steps over every submission in the course."""
+"""Autograde: every submission through nbgrader's autograde and feedback steps, in parallel.
+
+The grader process owns the gradebook's students, the journal and the report; workers (local
+processes, or Dask workers on other machines) run nbgrader for one submission at a time, and
+nbgrader runs the student's notebook in a sandboxed kernel (see SECURITY.md). A submission that
+breaks anything is reported and the rest are graded; an interrupted run resumes from the journal.
+"""
 
 import multiprocessing
 import os
+import re
+import shutil
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgrader.api import Gradebook
@@ -12,17 +22,23 @@ from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
 from traitlets.config import Config
 
+from autograder import notes
 from autograder.course import Course, use_grading_environment
+from autograder.intake import inspect
+from autograder.journal import Entry, Journal, fingerprint
+
+GRADED, FAILED = "graded", "failed"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one submission: `graded`, or `failed` with nbgrader's reason."""
+    """What happened to one submission: `graded` (notes say what was unusual) or `failed` with the reason."""
 
     student: str
     assignment: str
     status: str
     detail: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def find_submissions(
@@ -45,9 +61,24 @@ def find_submissions(
     )
 
 
-def _last_error_line(result: dict) -> str:
-    text = (result.get("error") or result.get("log") or "").strip()
-    return text.splitlines()[-1] if text else "no reason given"
+def journal(course: Course) -> Journal:
+    """The course's grading journal, beside the autograded folder."""
+    return Journal(course.folder("autograded").parent / "grading-journal.jsonl")
+
+
+def _reason(result: dict) -> str:
+    """The most telling line of a failed nbgrader run: its last exception other than nbgrader's summary."""
+    lines = [line.strip() for line in f"{result.get('log') or ''}\n{result.get('error') or ''}".splitlines()]
+    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Exit)\b.*:", line)
+              and "see the the above traceback" not in line and "see the above traceback" not in line]
+    return (errors or [line for line in lines if line] or ["no reason given"])[-1][:300]
+
+
+def _save_log(course: Course, student: str, assignment: str, result: dict) -> Path:
+    path = course.folder("autograded").parent / "grading-logs" / f"{student}--{assignment}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{result.get('log') or ''}\n{result.get('error') or ''}")
+    return path
 
 
 def _quiet_nbgrader() -> None:
@@ -55,73 +86,170 @@ def _quiet_nbgrader() -> None:
     warnings.filterwarnings("ignore", message=".*not in session.*", category=SAWarning)
 
 
-_worker_api = None  # one nbgrader API object per worker process
+# --- one submission (runs in a worker) --------------------------------------------------------
+
+_worker_api: dict[int, object] = {}  # one nbgrader API object per worker process and configuration
 
 
-def _start_worker(config: Config) -> None:
-    global _worker_api
-    use_grading_environment()
-    _quiet_nbgrader()
-    _worker_api = Course(config).api()
+def _api_for(config: Config):
+    key = hash(repr(sorted(config.items(), key=str)))
+    if key not in _worker_api:
+        use_grading_environment()
+        _quiet_nbgrader()
+        _worker_api[key] = Course(config).api()
+    return _worker_api[key]
 
 
-def _grade_one(pair: tuple[str, str], api=None) -> Outcome:
-    """Autograde one submission and write its feedback, retrying once if SQLite was busy."""
-    api = api or _worker_api
+def _expected_notebooks(course: Course, assignment: str) -> dict[str, set[str]]:
+    with Gradebook(course.coursedir.db_url) as gradebook:
+        return {f"{notebook.name}.ipynb": {cell.name for cell in notebook.source_cells}
+                for notebook in gradebook.find_assignment(assignment).notebooks}
+
+
+def _record_zero(course: Course, student: str, assignment: str) -> None:
+    """Score a submission with nothing gradable 0 in the gradebook, and drop stale autograded files."""
+    with Gradebook(course.coursedir.db_url) as gradebook:
+        submission = gradebook.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score, grade.needs_manual_grade = 0, False
+        gradebook.db.commit()
+    for step in ("autograded", "feedback"):
+        shutil.rmtree(course.folder(step) / student / assignment, ignore_errors=True)
+
+
+def grade_one(pair: tuple[str, str], config: Config) -> Outcome:
+    """Autograde one submission and write its feedback; never raises for a bad submission."""
     student, assignment = pair
-    for attempt in range(2):
-        result = api.autograde(assignment, student, force=True, create=True)
-        if result["success"] or "database is locked" not in (result.get("error") or "") or attempt:
-            break
+    course, api = Course(config), _api_for(config)
+    notes.take()
+    folder = course.folder("submitted") / student / assignment
+    intake = inspect(folder, _expected_notebooks(course, assignment))
+    if not intake.gradable:
+        _record_zero(course, student, assignment)
+        return Outcome(student, assignment, GRADED, "nothing gradable", tuple(intake.notes))
+    set_aside = [folder / name for name in intake.unusable if (folder / name).exists()]
+    for path in set_aside:  # nbgrader would stop at an unreadable notebook; the others still count
+        path.rename(path.with_name(path.name + ".unreadable"))
+    try:
+        for attempt in range(2):
+            result = api.autograde(assignment, student, force=True, create=True)
+            if result["success"] or "database is locked" not in (result.get("error") or "") or attempt:
+                break
+    finally:
+        for path in set_aside:
+            path.with_name(path.name + ".unreadable").rename(path)
+    found = tuple(intake.notes + notes.take())
     if not result["success"]:
-        return Outcome(student, assignment, "failed", _last_error_line(result))
+        log = _save_log(course, student, assignment, result)
+        return Outcome(student, assignment, FAILED, f"{_reason(result)} (log: {log})", found)
     feedback = api.generate_feedback(assignment, student, force=True)
-    return Outcome(student, assignment, "graded" if feedback["success"] else "graded, feedback failed")
+    status = GRADED if feedback["success"] else "graded, feedback failed"
+    return Outcome(student, assignment, status, "", found)
 
 
-def _register_students(course: Course, students: set[str]) -> None:
+# --- many submissions --------------------------------------------------------------------------
+
+def _register_students(course: Course, students: Iterable[str]) -> None:
     """Create the gradebook and every student first, so parallel workers never race to insert them."""
     with Gradebook(course.coursedir.db_url) as gradebook:
-        for student in sorted(students):
+        for student in sorted(set(students)):
             gradebook.update_or_create_student(student)
 
 
-def grade_submissions(course: Course, pairs: list[tuple[str, str]], progress: bool = True,
-                      workers: int | None = None) -> list[Outcome]:
-    """Autograde each (student, assignment) pair and write its feedback, `workers` at a time.
+def _run_local(pairs: list[tuple[str, str]], config: Config, workers: int,
+               done: Callable[[int, Outcome], None]) -> None:
+    """Grade on local worker processes; a worker that dies is replaced and its submissions retried once."""
+    if workers == 1:
+        for index, pair in enumerate(pairs):
+            done(index, grade_one(pair, config))
+        return
+    pending, tries = list(range(len(pairs))), [0] * len(pairs)
+    context = multiprocessing.get_context("spawn")
+    while pending:
+        with ProcessPoolExecutor(min(workers, len(pending)), mp_context=context) as pool:
+            futures = {pool.submit(grade_one, pairs[index], config): index for index in pending}
+            pending = []
+            while futures:
+                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = futures.pop(future)
+                    try:
+                        done(index, future.result())
+                    except BrokenProcessPool:
+                        tries[index] += 1
+                        if tries[index] < 2:
+                            pending.append(index)
+                        else:
+                            done(index, Outcome(*pairs[index], FAILED, "its grading worker died twice"))
+                    except Exception as error:  # a bug while grading one submission stops nothing else
+                        done(index, Outcome(*pairs[index], FAILED, f"{type(error).__name__}: {error}"))
 
-    The default is one worker per CPU core; each worker's kernels use one torch thread. Scores do not
-    depend on the number of workers. One failing submission stops nothing; outcomes come back in the
-    order of `pairs`.
+
+def _run_dask(pairs: list[tuple[str, str]], config: Config, workers: int, address: str,
+              done: Callable[[int, Outcome], None]) -> None:
+    """Grade on a Dask cluster: `address` of a running scheduler, or "local" for a cluster on this machine."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    with Client(cluster or address) as client:
+        futures = {client.submit(grade_one, pair, config, pure=False, retries=1): index
+                   for index, pair in enumerate(pairs)}
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                done(index, future.result())
+            except Exception as error:
+                done(index, Outcome(*pairs[index], FAILED, f"{type(error).__name__}: {error}"))
+    if cluster is not None:
+        cluster.close()
+
+
+def grade_submissions(course: Course, pairs: list[tuple[str, str]], progress: bool = True,
+                      workers: int | None = None, resume: bool = False, dask: str | None = None) -> list[Outcome]:
+    """Autograde each (student, assignment) pair and write its feedback; outcomes in the order of `pairs`.
+
+    `workers` submissions at a time (default: one per CPU core, each kernel on one torch thread);
+    scores never depend on it. With `resume`, submissions the journal shows finished with the same
+    files are skipped. With `dask` (a scheduler address, or "local"), Dask workers do the grading.
     """
     use_grading_environment()
     _quiet_nbgrader()
     course.api()  # creates the gradebook's folder
-    _register_students(course, {student for student, _ in pairs})
-    workers = max(1, min(workers or os.cpu_count() or 1, len(pairs) or 1))
-    bar = tqdm(total=len(pairs), desc="grading", unit="submission", disable=not progress)
-    if workers == 1:
-        api = course.api()
-        outcomes = []
-        for pair in pairs:
-            outcomes.append(_grade_one(pair, api))
-            bar.update()
-        bar.close()
-        return outcomes
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(course.config,)) as pool:
-        futures = {pool.submit(_grade_one, pair): index for index, pair in enumerate(pairs)}
-        outcomes: list[Outcome | None] = [None] * len(pairs)
-        for future in as_completed(futures):
-            student, assignment = pairs[futures[future]]
-            try:
-                outcomes[futures[future]] = future.result()
-            except Exception as error:  # a worker that died takes no other submission with it
-                outcomes[futures[future]] = Outcome(student, assignment, "failed", f"{type(error).__name__}: {error}")
-            bar.update()
+    _register_students(course, (student for student, _ in pairs))
+    log = journal(course)
+    previous = log.entries() if resume else {}
+    tests = {assignment: fingerprint(course.folder("source") / assignment) for _, assignment in pairs}
+    prints = {pair: f"{fingerprint(course.folder('submitted') / pair[0] / pair[1])}:{tests[pair[1]]}"
+              for pair in pairs}
+    outcomes: list[Outcome | None] = [None] * len(pairs)
+    todo = []
+    for index, pair in enumerate(pairs):
+        entry = previous.get(pair)
+        if entry and entry.fingerprint == prints[pair] and entry.status == GRADED:
+            outcomes[index] = Outcome(*pair, GRADED, "already graded (resumed)", tuple(entry.notes))
+        else:
+            todo.append(index)
+    bar = tqdm(total=len(pairs), initial=len(pairs) - len(todo), desc="grading", unit="submission",
+               disable=not progress, dynamic_ncols=True)
+
+    def done(position: int, outcome: Outcome) -> None:
+        index = todo[position]
+        outcomes[index] = outcome
+        log.record(Entry(outcome.student, outcome.assignment, prints[pairs[index]], outcome.status,
+                         list(outcome.notes)))
+        bar.update()
+
+    todo_pairs = [pairs[index] for index in todo]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo_pairs) or 1))
+    if dask:
+        _run_dask(todo_pairs, course.config, workers, dask, done)
+    else:
+        _run_local(todo_pairs, course.config, workers, done)
     bar.close()
-    return outcomes
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def feedback_files(course: Course, student: str, assignment: str) -> list[Path]:

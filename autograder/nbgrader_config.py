@@ -9,9 +9,19 @@ import os
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
-                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput, OverwriteCells,
-                                    OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.preprocessors import (
+                                    AssignLatePenalties,
+                                    CheckCellMetadata,
+                                    ClearHiddenTests,
+                                    ClearOutput,
+                                    DeduplicateIds,
+                                    GetGrades,
+                                    IgnorePattern,
+                                    LimitOutput,
+                                    OverwriteCells,
+                                    OverwriteKernelspec,
+                                    SaveAutoGrades,
+)
 
 from autograder.course import GRADING_ENVIRONMENT
 from autograder.preprocessors import RestoreTestCells, SandboxedExecute, TestResultsOnly

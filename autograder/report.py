@@ -7,7 +7,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.course import Course
 
-SUBMISSION_COLUMNS = ["student", "assignment", "score", "max_score", "percent", "status"]
+SUBMISSION_COLUMNS = ["student", "assignment", "score", "max_score", "percent", "status", "notes"]
 EXERCISE_COLUMNS = ["student", "assignment", "notebook", "exercise", "score", "max_score"]
 
 
@@ -17,7 +17,11 @@ def submission_scores(course: Course, failed: set[tuple[str, str]] = frozenset()
     `failed` names (student, assignment) pairs whose latest autograde failed: whatever score the
     gradebook still holds for them is from an earlier run, so they are reported as not graded.
     """
+    from autograder.grading import FAILED, journal
+
     submitted = course.folder("submitted")
+    entries = journal(course).entries()
+    failed = set(failed) | {pair for pair, entry in entries.items() if entry.status == FAILED}
     rows = []
     with Gradebook(course.coursedir.db_url) as gradebook:
         students = sorted(s.id for s in gradebook.students)
@@ -28,14 +32,16 @@ def submission_scores(course: Course, failed: set[tuple[str, str]] = frozenset()
                     submission = gradebook.find_submission(assignment, student)
                 except MissingEntry:
                     submission = None
+                entry = entries.get((student, assignment))
+                found = " | ".join(entry.notes) if entry else ""
                 if submission is None or (student, assignment) in failed:
                     handed_in = (submitted / student / assignment).is_dir()
                     status = "not graded: autograde failed" if handed_in else "missing"
-                    rows.append([student, assignment, 0.0, max_score, 0.0, status])
+                    rows.append([student, assignment, 0.0, max_score, 0.0, status, found])
                     continue
                 status = "needs manual grading" if submission.needs_manual_grade else "graded"
                 score = float(submission.score)
-                rows.append([student, assignment, score, max_score, _percent(score, max_score), status])
+                rows.append([student, assignment, score, max_score, _percent(score, max_score), status, found])
     return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS)
 
 

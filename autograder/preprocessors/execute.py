@@ -9,21 +9,32 @@ dropped. Each event is also recorded as a status note for the report.
 """
 
 import atexit
+import contextlib
 import hmac
 import math
+import multiprocessing.util
 import secrets
 import time
 from pathlib import Path
 
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Integer, List, Unicode
 
 from autograder import notes
 from autograder.sandbox.kernel import REPORT_KEY, mark_test, sign
-from autograder.sandbox.kernels import KEPT_ENVIRONMENT, SandboxSettings, WarmKernels, build_font_cache
+from autograder.sandbox.kernels import (
+    KEPT_ENVIRONMENT,
+    SandboxSettings,
+    WarmKernels,
+    build_font_cache,
+    check_exposure,
+    readable_paths,
+)
 
 _pool: WarmKernels | None = None
 
@@ -33,7 +44,20 @@ def _kernels() -> WarmKernels:
     if _pool is None:
         _pool = WarmKernels()
         atexit.register(_pool.close)
+        # Pool workers leave through multiprocessing's exit path, which skips atexit.
+        multiprocessing.util.Finalize(_pool, _pool.close, exitpriority=10)
     return _pool
+
+
+def secret_folders(config) -> list[Path]:
+    """Folders a grading kernel must never read: sources, submissions, grading output, the gradebook."""
+    coursedir = CourseDirectory(config=config)
+    root = Path(coursedir.root)
+    folders = [root / getattr(coursedir, f"{step}_directory")
+               for step in ("source", "submitted", "autograded", "feedback")]
+    if coursedir.db_url.startswith("sqlite:///"):
+        folders.append(Path(coursedir.db_url.removeprefix("sqlite:///")))
+    return folders
 
 
 def is_test_cell(cell: NotebookNode) -> bool:
@@ -79,7 +103,8 @@ class SandboxedExecute(Execute):
         font_cache = Path(self.font_cache) if self.font_cache else pool.root.parent / "autograder-font-cache"
         build_font_cache(font_cache)
         settings = self.settings()
-        settings = SandboxSettings(**{**settings.__dict__, "readable": settings.readable + (str(font_cache),)})
+        settings = SandboxSettings(**{**settings.__dict__, "readable": (*settings.readable, str(font_cache))})
+        check_exposure(readable_paths(settings), secret_folders(self.config))
         kernel = pool.take(settings, warm=self.warm_kernels)
         self._cell_limit = self.timeout
         self._deadline = time.monotonic() + self.notebook_timeout
@@ -90,7 +115,12 @@ class SandboxedExecute(Execute):
         self._notebook = Path(resources.get("unique_key") or "notebook").name
         try:
             kernel.add_files(Path(resources.get("metadata", {}).get("path") or "."))
-            return super().preprocess(nb, resources, km=kernel.manager)
+            try:
+                return super().preprocess(nb, resources, km=kernel.manager)
+            except RuntimeError as error:
+                if "before replying" not in str(error):
+                    raise
+                raise RuntimeError(f"the grading kernel did not start: {kernel.log_tail()}") from error
         finally:
             self.timeout = self._cell_limit
             kernel.dispose()
@@ -175,9 +205,5 @@ class SandboxedExecute(Execute):
 
 def run_kernel_shutdown(manager) -> None:
     """Kill a kernel now (SIGKILL); it may be ignoring interrupts or stuck in C code."""
-    from jupyter_core.utils import run_sync
-
-    try:
+    with contextlib.suppress(Exception):  # already dead: nothing left to stop
         run_sync(manager.shutdown_kernel)(now=True)
-    except Exception:  # already dead: nothing left to stop
-        pass

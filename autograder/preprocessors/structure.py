@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import compute_checksum
 
 from autograder import notes
@@ -35,6 +35,7 @@ class RestoreTestCells(NbGraderPreprocessor):
             sources = {cell.name: cell for cell in notebook.source_cells}
             tests = {cell.name: cell.max_score for cell in notebook.grade_cells
                      if cell.name not in {s.name for s in notebook.solution_cells} and cell.cell_type == "code"}
+        given = self._release_cells(info, name)  # what the student was handed, hidden tests removed
         present = [_grade_id(cell) for cell in nb.cells]
         restored, edited = [], []
         for grade_id in order:
@@ -42,7 +43,7 @@ class RestoreTestCells(NbGraderPreprocessor):
                 continue
             if grade_id in present:
                 cell = nb.cells[present.index(grade_id)]
-                if cell.source != sources[grade_id].source:
+                if given is not None and grade_id in given and cell.source.strip() != given[grade_id].source.strip():
                     edited.append(grade_id)
                 continue
             earlier = [g for g in order[:order.index(grade_id)] if g in present]
@@ -54,18 +55,25 @@ class RestoreTestCells(NbGraderPreprocessor):
             notes.add(f"{name}: deleted test cells put back and graded: {', '.join(restored)}")
         if edited:
             notes.add(f"{name}: edited test cells graded as originally written: {', '.join(edited)}")
-        added = len([c for c in nb.cells if _grade_id(c) is None]) - self._release_plain_cells(info, name)
+        plain_given = len([c for c in given.get(None, [])]) if given is not None else None
+        added = len([c for c in nb.cells if _grade_id(c) is None]) - (plain_given or 10**6)
         if added > 0:
             notes.add(f"{name}: {added} cells added by the student (run, not graded)")
         return nb, resources
 
-    def _release_plain_cells(self, info: dict, name: str) -> int:
-        """Cells without nbgrader metadata in the student version students were given."""
+    def _release_cells(self, info: dict, name: str) -> dict | None:
+        """The student version's cells by grade id (None: the list of plain cells); None if not found."""
         coursedir = CourseDirectory(config=self.config)
         path = Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"])) / name
         if not path.is_file():
-            return 10**6  # unknown: never claim cells were added
-        return len([c for c in nbformat.read(path, as_version=4).cells if _grade_id(c) is None])
+            return None
+        cells: dict = {None: []}
+        for cell in nbformat.read(path, as_version=4).cells:
+            if _grade_id(cell) is None:
+                cells[None].append(cell)
+            else:
+                cells[_grade_id(cell)] = cell
+        return cells
 
     @staticmethod
     def _test_cell(source_cell, points: float) -> NotebookNode:

@@ -44,6 +44,8 @@ def _kernel_ports(argv: list[str]) -> list[int]:
         return []
     with open(argv[argv.index("-f") + 1]) as handle:
         info = json.load(handle)
+    if info.get("transport", "tcp") != "tcp":
+        return []
     return [int(info[name]) for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
             if info.get(name)]
 

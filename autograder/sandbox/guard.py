@@ -28,6 +28,15 @@ _SYS_HOOKS = ("excepthook", "displayhook", "breakpointhook", "unraisablehook", "
 _SYS_LISTS = ("meta_path", "path_hooks", "path")
 
 
+def _guarded(value) -> bool:
+    """Functions, classes and modules are put back; plain values (caches, flags) are libraries' own."""
+    return callable(value) or isinstance(value, types.ModuleType)
+
+
+def _function_parts(function: types.FunctionType) -> tuple:
+    return function.__code__, function.__defaults__, function.__kwdefaults__
+
+
 def _is_student_function(code: types.CodeType, module_globals: dict, user_ns: dict) -> bool:
     filename = code.co_filename
     return (module_globals is user_ns or "ipykernel_" in filename
@@ -50,9 +59,14 @@ class Guard:
         self.module_dicts = {name: dict(vars(module)) for name, module in self.modules.items()
                              if isinstance(module, types.ModuleType) and module is not user_module}
         self.class_dicts = {cls: dict(vars(cls)) for cls in self._classes()}
+        # A function keeps its identity when its code or default arguments are swapped: record them too.
+        namespaces = [*self.module_dicts.values(), *self.class_dicts.values()]
+        self.functions = {id(f): (f, _function_parts(f)) for namespace in namespaces for f in namespace.values()
+                          if isinstance(f, types.FunctionType)}
         self.instance_dicts = {id(obj): (obj, dict(vars(obj))) for obj in self._instances()}
         self.lists = {id(lst): (lst, list(lst)) for lst in self._lists()}
         self.callbacks = {event: list(funcs) for event, funcs in shell.events.callbacks.items()}
+        self.set_aside: list[tuple[str, Callable]] = []
         self.sys_hooks = {name: getattr(sys, name, None) for name in _SYS_HOOKS}
         self.sys_lists = {name: (getattr(sys, name), list(getattr(sys, name))) for name in _SYS_LISTS}
         self.sigint = signal.getsignal(signal.SIGINT)
@@ -81,18 +95,15 @@ class Guard:
                 self.shell.input_transformers_post, self.shell.ast_transformers, gc.callbacks]
 
     # Putting things back ---------------------------------------------------------------------
-    def restore(self, replaced_only: bool = False) -> list[str]:
-        """Put back everything in the snapshot; return what had been changed, by name.
-
-        With `replaced_only`, name only replaced functions, classes and modules: libraries fill
-        plain values (caches, lazily found settings) on first use, which is no sign of tampering.
-        """
+    def restore(self) -> list[str]:
+        """Put back every function, class and module in the snapshot, and anything student code set
+        in their place; return what had been changed, by name. Plain values such as caches and
+        flags, which libraries fill on first use, are left alone."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return self._restore(replaced_only)
+            return self._restore()
 
-    def _restore(self, replaced_only: bool) -> list[str]:
-        self._replaced_only = replaced_only
+    def _restore(self) -> list[str]:
         changed: list[str] = []
         sys.settrace(None)
         threading.settrace(None)  # type: ignore[arg-type]
@@ -107,16 +118,17 @@ class Guard:
             changed += self._restore_dict(vars(self.modules[name]), snapshot, name)
         for cls, snapshot in self.class_dicts.items():
             changed += self._restore_class(cls, snapshot)
+        for function, parts in self.functions.values():
+            if any(a is not b for a, b in zip(_function_parts(function), parts, strict=True)):
+                function.__code__, function.__defaults__, function.__kwdefaults__ = parts
+                changed.append(f"{function.__module__}.{function.__qualname__} (code or defaults)")
         for obj, snapshot in self.instance_dicts.values():
             changed += self._restore_instance(obj, snapshot)
         for lst, snapshot in self.lists.values():
             if len(lst) != len(snapshot) or any(a is not b for a, b in zip(lst, snapshot, strict=True)):
                 lst[:] = snapshot
                 changed.append("an IPython transformer or gc callback list")
-        if {event: list(funcs) for event, funcs in self.shell.events.callbacks.items()} != self.callbacks:
-            for event, funcs in self.callbacks.items():
-                self.shell.events.callbacks[event] = list(funcs)
-            changed.append("IPython event callbacks")
+        changed += self._restore_callbacks()
         for name, value in self.sys_hooks.items():
             if getattr(sys, name, None) is not value:
                 setattr(sys, name, value)
@@ -135,11 +147,33 @@ class Guard:
         changed += _clear_torch_modes()
         return changed
 
+    def _restore_callbacks(self) -> list[str]:
+        """Run tests with exactly the snapshot's IPython event callbacks. Ones a library added later
+        (matplotlib's figure flush) are kept aside for `resume_library_callbacks`; student ones go."""
+        changed = []
+        for event, funcs in self.shell.events.callbacks.items():
+            before = self.callbacks.get(event, [])
+            for callback in funcs:
+                if any(callback is known for known in before):
+                    continue
+                if self._defined_by_student(callback) or not isinstance(callback, types.FunctionType):
+                    changed.append(f"an IPython {event} callback")
+                elif (event, callback) not in self.set_aside:
+                    self.set_aside.append((event, callback))
+            funcs[:] = before
+        return changed
+
+    def resume_library_callbacks(self) -> None:
+        """Re-register the library callbacks set aside while a test ran."""
+        for event, callback in self.set_aside:
+            if callback not in self.shell.events.callbacks[event]:
+                self.shell.events.callbacks[event].append(callback)
+
     def _restore_dict(self, current: dict, snapshot: dict, owner: str, delete_added: bool = False) -> list[str]:
         changed = []
         for key, value in snapshot.items():
             now = current.get(key, _MISSING)
-            if now is not value:
+            if now is not value and (delete_added or _guarded(value) or self._defined_by_student(now)):
                 current[key] = value
                 if self._counts(value, now):
                     changed.append(f"{owner}.{key}")
@@ -154,7 +188,7 @@ class Guard:
         current = vars(cls)
         for key, value in snapshot.items():
             now = current.get(key, _MISSING)
-            if now is not value:
+            if now is not value and (_guarded(value) or self._defined_by_student(now)):
                 try:
                     setattr(cls, key, value)
                 except (TypeError, AttributeError):
@@ -184,19 +218,15 @@ class Guard:
         return changed
 
     def _counts(self, old, new) -> bool:
-        """Whether a change is worth naming (see `restore`)."""
-        if not getattr(self, "_replaced_only", False):
-            return True
-        if old is None or not (callable(old) or isinstance(old, types.ModuleType)):
-            return False
-        # A library wrapping one of its own functions on first use (torch._dynamo does) is no tampering.
+        """Whether a change is worth naming: a library wrapping its own function on first use
+        (torch._dynamo wraps torch.manual_seed) is put back but is no sign of tampering."""
         return getattr(new, "__wrapped__", None) is not old or self._defined_by_student(new)
 
     def _defined_by_student(self, value) -> bool:
         code = getattr(getattr(value, "__func__", value), "__code__", None)
         if isinstance(code, types.CodeType):
             return _is_student_function(code, getattr(value, "__globals__", {}), self.shell.user_ns)
-        return getattr(type(value), "__module__", None) == "__main__" or getattr(value, "__module__", None) == "__main__"
+        return "__main__" in (getattr(type(value), "__module__", None), getattr(value, "__module__", None))
 
     # Watching a test while it runs ------------------------------------------------------------
     def foreign_threads(self) -> list[str]:

@@ -101,7 +101,8 @@ class GradingKernel(IPythonKernel):
                                                    cell_meta=cell_meta, cell_id=cell_id)
         finally:
             sys.setprofile(None)
-            changed_during = guard.restore(replaced_only=True)
+            changed_during = guard.restore()
+            guard.resume_library_callbacks()
             for name in set(linecache.cache) - cached:
                 linecache.cache.pop(name, None)
         threads += [name for name in guard.foreign_threads() if name not in threads]

@@ -47,7 +47,7 @@ def package_folders(names: list[str] | tuple[str, ...]) -> dict[str, str]:
     for name in sorted({name.split(".")[0] for name in names} | {"autograder"}):
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.submodule_search_locations:
-            folders[name] = os.path.realpath(list(spec.submodule_search_locations)[0])
+            folders[name] = os.path.realpath(next(iter(spec.submodule_search_locations)))
     return folders
 
 
@@ -114,12 +114,22 @@ class Kernel:
         arguments += [item for path in [*readable_paths(settings), str(site_dir)] for item in ("--read", path)]
         arguments += [item for name in [*settings.environment, "PYTHONPATH"] for item in ("--keep-env", name)]
         arguments += ["--allow-weaker"] if settings.allow_weaker else []
-        self.manager = SandboxedKernelManager(kernel_name="python3", confine_arguments=arguments)
+        # Unix sockets in the scratch folder, not TCP ports: no port can be taken by another worker's
+        # kernel between being chosen and bound, and the kernel needs no network at all.
+        self.manager = SandboxedKernelManager(kernel_name="python3", confine_arguments=arguments,
+                                              transport="ipc", ip=str(self.scratch / ".ipc"))
         self.manager.connection_file = str(self.scratch / ".kernel.json")
         environment = dict(os.environ, **{KEY_VARIABLE: self.key, PRELOAD_VARIABLE: ",".join(settings.preload),
                                           "PYTHONPATH": str(site_dir)})
-        run_sync(self.manager.start_kernel)(env=environment, cwd=str(self.scratch),
-                                            extra_arguments=["--HistoryManager.enabled=False"])
+        self.log = root / f"{self.scratch.name}.log"
+        with self.log.open("wb") as log:  # the kernel's own messages, not the notebook's output
+            run_sync(self.manager.start_kernel)(env=environment, cwd=str(self.scratch), stdout=log, stderr=log,
+                                                extra_arguments=["--HistoryManager.enabled=False"])
+
+    def log_tail(self, lines: int = 5) -> str:
+        """The last lines the kernel process wrote to its stderr (why it failed to start, say)."""
+        text = self.log.read_text(errors="replace").strip() if self.log.is_file() else ""
+        return " | ".join(text.splitlines()[-lines:]) or "no output"
 
     def add_files(self, folder: Path) -> None:
         """Copy a submission's other files (data, modules; not notebooks) into the scratch folder."""
@@ -135,8 +145,9 @@ class Kernel:
             if run_sync(self.manager.is_alive)():
                 run_sync(self.manager.shutdown_kernel)(now=True)
         finally:
-            self.manager.cleanup_resources()
+            run_sync(self.manager.cleanup_resources)()
             shutil.rmtree(self.scratch, ignore_errors=True)
+            self.log.unlink(missing_ok=True)
 
 
 class WarmKernels:

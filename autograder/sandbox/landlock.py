@@ -89,7 +89,8 @@ def restrict(readable: Iterable[str], writable: Iterable[str], bind_ports: Itera
                     allowed = rights if os.path.isdir(path) else rights & (EXECUTE | READ_FILE | WRITE_FILE | TRUNCATE
                                                                           | IOCTL_DEV)
                     rule = _PathBeneath(allowed & handled_fs, fd)
-                    _check(_libc.syscall(_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), 0), f"allow {path}")
+                    added = _libc.syscall(_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), 0)
+                    _check(added, f"allow {path}")
                 finally:
                     os.close(fd)
         if abi >= 4:

@@ -65,7 +65,8 @@ def _program() -> list[tuple[int, int, int, int]]:
         ("label", "deny"), (_RET_K, 0, 0, deny),
         ("label", "nosys"), (_RET_K, 0, 0, _RET_ERRNO | errno.ENOSYS),  # glibc then falls back to clone
         ("label", "socket"), (_LD_W_ABS, 0, 0, _OFF_ARG0),
-        (_JEQ_K, "allow_socket", 0, _AF_UNIX), (_JEQ_K, "allow_socket", 0, _AF_NETLINK), (_JEQ_K, "stream", 0, _AF_INET), (_JEQ_K, "stream", 0, _AF_INET6),
+        (_JEQ_K, "allow_socket", 0, _AF_UNIX), (_JEQ_K, "allow_socket", 0, _AF_NETLINK),
+        (_JEQ_K, "stream", 0, _AF_INET), (_JEQ_K, "stream", 0, _AF_INET6),
         (_RET_K, 0, 0, _RET_ERRNO | errno.EAFNOSUPPORT),
         ("label", "stream"), (_LD_W_ABS, 0, 0, _OFF_ARG1), (_AND_K, 0, 0, 0xF),
         (_JEQ_K, "allow_socket", 0, _SOCK_STREAM), (_RET_K, 0, 0, deny),
