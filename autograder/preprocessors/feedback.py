@@ -27,7 +27,7 @@ class TestResultsOnly(NbGraderPreprocessor):
         errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
         if errors:
             error = errors[-1]
-            message = _ANSI.sub("", f"{error.get('ename', 'Error')}: {error.get('evalue', '')}").strip()
+            message = _ANSI.sub("", f"{error.get('ename', 'Error')}: {error.get('evalue', '')}").strip(" :")
             if len(message) > self.message_length:
                 message = message[: self.message_length - 1] + "…"
             text = f"✗ {score:g} / {points:g} points — {message}\n" if score is not None else f"✗ {message}\n"

@@ -37,6 +37,8 @@ class RestoreTestCells(NbGraderPreprocessor):
                      if cell.name not in {s.name for s in notebook.solution_cells} and cell.cell_type == "code"}
         given = self._release_cells(info, name)  # what the student was handed, hidden tests removed
         present = [_grade_id(cell) for cell in nb.cells]
+        if given is not None:  # the student version has every graded cell in teaching order
+            order = [g for g in given if g is not None] + [g for g in order if g not in given]
         restored, edited = [], []
         for grade_id in order:
             if grade_id not in tests:
@@ -46,7 +48,7 @@ class RestoreTestCells(NbGraderPreprocessor):
                 if given is not None and grade_id in given and cell.source.strip() != given[grade_id].source.strip():
                     edited.append(grade_id)
                 continue
-            earlier = [g for g in order[:order.index(grade_id)] if g in present]
+            earlier = [g for g in order[:order.index(grade_id)] if g in present]  # in the notebook's order
             position = present.index(earlier[-1]) + 1 if earlier else 0
             nb.cells.insert(position, self._test_cell(sources[grade_id], tests[grade_id]))
             present.insert(position, grade_id)

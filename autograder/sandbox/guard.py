@@ -24,6 +24,9 @@ DECISIVE_METHODS = frozenset({
     "__torch_function__", "__torch_dispatch__", "__instancecheck__", "__subclasscheck__",
     "__getattr__", "__getattribute__", "__contains__", "__iter__",
 })
+# Non-callable instance attributes of the shell that decide how errors are handled.
+_CRITICAL_ATTRIBUTES = frozenset({"custom_exceptions", "CustomTB", "InteractiveTB", "SyntaxTB", "displayhook",
+                                  "display_pub", "compile", "input_transformer_manager", "events"})
 _SYS_HOOKS = ("excepthook", "displayhook", "breakpointhook", "unraisablehook", "stdout", "stderr", "stdin")
 _SYS_LISTS = ("meta_path", "path_hooks", "path")
 
@@ -72,6 +75,27 @@ class Guard:
         self.sigint = signal.getsignal(signal.SIGINT)
         self.recursion_limit = sys.getrecursionlimit()
         self.threads = {thread.ident for thread in threading.enumerate()}
+        self.module_names: dict[str, types.ModuleType] = {}  # notebook names seen bound to real modules
+
+    # The notebook's own names for modules ----------------------------------------------------
+    def remember_modules(self) -> None:
+        """After a student cell: note which notebook names are bound to real, snapshot modules."""
+        for name, value in list(self.shell.user_ns.items()):
+            if isinstance(value, types.ModuleType) and self.modules.get(value.__name__) is value:
+                self.module_names.setdefault(name, value)
+
+    def restore_module_names(self) -> list[str]:
+        """Rebind notebook names that meant a module (or hold a fake one) to the real module."""
+        changed, user_ns = [], self.shell.user_ns
+        for name, value in list(user_ns.items()):
+            real = self.modules.get(getattr(value, "__name__", None)) if isinstance(value, types.ModuleType) else None
+            if real is not None and real is not value:
+                self.module_names[name] = real
+        for name, module in self.module_names.items():
+            if user_ns.get(name, _MISSING) is not module:
+                user_ns[name] = module
+                changed.append(f"the notebook's name {name!r} for module {module.__name__}")
+        return changed
 
     # What is covered -------------------------------------------------------------------------
     def _classes(self) -> set[type]:
@@ -145,6 +169,7 @@ class Guard:
             sys.setrecursionlimit(self.recursion_limit)
             changed.append("the recursion limit")
         changed += _clear_torch_modes()
+        changed += self.restore_module_names()
         return changed
 
     def _restore_callbacks(self) -> list[str]:
@@ -208,7 +233,7 @@ class Guard:
         changed = []
         current = vars(obj)
         for key, value in snapshot.items():
-            if current.get(key, _MISSING) is not value and callable(value):
+            if current.get(key, _MISSING) is not value and (callable(value) or key in _CRITICAL_ATTRIBUTES):
                 current[key] = value
                 changed.append(f"{type(obj).__name__}.{key}")
         for key in [key for key in current if key not in snapshot]:

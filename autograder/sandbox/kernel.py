@@ -90,8 +90,11 @@ class GradingKernel(IPythonKernel):
                          *, cell_meta=None, cell_id=None):
         """Run one cell; a hidden-test cell under watch."""
         if self.__nonce is None:
-            return await IPythonKernel.do_execute(self, code, silent, store_history, user_expressions, allow_stdin,
-                                                  cell_meta=cell_meta, cell_id=cell_id)
+            try:
+                return await IPythonKernel.do_execute(self, code, silent, store_history, user_expressions,
+                                                      allow_stdin, cell_meta=cell_meta, cell_id=cell_id)
+            finally:
+                self.__guard.remember_modules()
         guard, decisive = self.__guard, []
         threads = guard.foreign_threads()
         cached = set(linecache.cache)

@@ -1,0 +1,352 @@
+"""Hostile submissions, graded in one run beside an honest one: exact scores, statuses and notes.
+
+Each case is a student of a small three-exercise quiz (tests/autograder/hostile/quiz.py; 8
+points: ex1 3, ex2 3 with a hidden test, ex3 2) whose answers attack the grader. Limits are
+short (5 s per cell, 12 s per notebook) so the suite stays fast.
+"""
+
+import contextlib
+import os
+import socket
+import sys
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder.course import Course
+from autograder.grading import GRADED, grade_submissions
+from autograder.report import submission_scores
+from autograder.sandbox import landlock
+from tests.autograder.hostile.quiz import ANSWERS, HIDDEN_PROBE, build_quiz_course, submission
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux" or landlock.abi_version() < 6,
+                                reason="the grading sandbox needs Linux with Landlock ABI >= 6")
+CONFIG = Path(__file__).resolve().parents[2] / "autograder" / "nbgrader_config.py"
+PWNED = f"/tmp/hostile-{uuid.uuid4().hex}"
+
+
+def wrong(grade_id: str) -> str:
+    return {"ex1": "def double(x):\n    return x", "ex2": "def mean_rows(x):\n    return x.sum(axis=1)",
+            "ex3": "def absolute(v):\n    return v"}[grade_id]
+
+
+def answers(**changes: str) -> dict[str, str]:
+    return {**ANSWERS, **changes}
+
+
+@dataclass
+class Case:
+    """One student: what they hand in, and what grading must make of it."""
+
+    score: float
+    answers: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # substrings that must appear in the submission's notes
+    write: str = "notebook"  # notebook | text | binary | renamed | no-notebook | delete-tests | edit-tests | extra
+    output_has: tuple[str, ...] = ()  # substrings of the autograded notebook's student-cell outputs
+    output_lacks: tuple[str, ...] = ()
+
+
+def cases(root: Path, port: int) -> dict[str, Case]:
+    db = root / "gradebook.db"
+    probe_reads = [str(db), "../../../gradebook.db", str(root / "source" / "quiz" / "quiz.ipynb"),
+                   str(root / "submitted" / "honest" / "quiz" / "quiz.ipynb"), "/proc/1/environ",
+                   "/etc/../" + str(root / "gradebook.db")]
+    return {
+        "honest": Case(8, answers()),
+        # Changing how checks behave
+        "patch-allclose": Case(5, answers(ex1="import torch\ntorch.allclose = lambda *a, **k: True\n" + wrong("ex1")),
+                               notes=("torch.allclose",)),
+        "patch-assert-allclose": Case(5, answers(ex2="import numpy.testing\nnumpy.testing.assert_allclose = "
+                                                 "lambda *a, **k: None\n" + wrong("ex2")),
+                                      notes=("numpy.testing.assert_allclose",)),
+        "patch-abs": Case(6, answers(ex3="import builtins\nbuiltins.abs = lambda v: 0\n"
+                                         "def absolute(v):\n    return 3 if v == -3 else v"), notes=("builtins.abs",)),
+        "patch-code-object": Case(2, answers(ex1="import numpy as np\nnp.testing.assert_allclose.__code__ = "
+                                                 "(lambda *a, **k: None).__code__\n" + wrong("ex1"),
+                                             ex2=wrong("ex2")),
+                                  notes=("assert_allclose (code or defaults)",)),
+        "input-transformer": Case(0, {"ex1": "get_ipython().input_transformers_post.append("
+                                             "lambda lines: ['pass\\n'])"},
+                                  notes=("transformer",)),
+        "ast-transformer": Case(0, dict(ex1="import ast\nclass Blank(ast.NodeTransformer):\n"
+                                               "    def visit_Module(self, node):\n"
+                                               "        blank = ast.Module(body=[ast.Pass()], type_ignores=[])\n"
+                                               "        return ast.fix_missing_locations(blank)\n"
+                                               "get_ipython().ast_transformers.append(Blank())"),
+                                notes=("transformer",)),
+        "custom-exception-handler": Case(0, {
+            "ex1": "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n" + wrong("ex1"),
+            "ex2": wrong("ex2"), "ex3": wrong("ex3")}, notes=("custom_exceptions",)),
+        "sys-modules": Case(5, answers(ex1="import sys, types\nfake = types.ModuleType('torch')\n"
+                                           "fake.allclose = lambda *a, **k: True\nfake.tensor = lambda *a, **k: 0\n"
+                                           "sys.modules['torch'] = fake\ntorch = fake\n" + wrong("ex1")),
+                            notes=("sys.modules['torch']", "name 'torch'")),
+        "rebound-name": Case(5, answers(ex1="class Anything:\n    def __getattr__(self, name):\n"
+                                            "        return lambda *a, **k: True\n"
+                                            "torch = Anything()\n" + wrong("ex1")),
+                             notes=("name 'torch'",)),
+        "always-equal": Case(6, answers(ex3="class Same:\n    def __eq__(self, other):\n        return True\n"
+                                            "    def __sub__(self, other):\n        return 0\n"
+                                            "def absolute(v):\n    return Same()"),
+                             notes=("Same.__eq__",)),
+        "torch-function": Case(5, answers(ex1="import torch\nclass Cheat(torch.Tensor):\n    @classmethod\n"
+                                              "    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
+                                              "        return True\n"
+                                              "def double(x):\n    return torch.zeros(3).as_subclass(Cheat)"),
+                               notes=("__torch_function__",)),
+        "background-thread": Case(0, answers(ex1="import threading, time, torch\ndef keep_patching():\n"
+                                                 "    while True:\n        torch.allclose = lambda *a, **k: True\n"
+                                                 "        time.sleep(0.001)\n"
+                                                 "threading.Thread(target=keep_patching, daemon=True).start()\n"
+                                                 + wrong("ex1")),
+                                  notes=("background threads",)),
+        "kernel-handler": Case(0, answers(ex1=ANSWERS["ex1"] + "\nkernel = get_ipython().kernel\n"
+                                              "original = kernel.shell_handlers['execute_request']\n"
+                                              "async def sneaky(*args):\n    parent = args[-1]\n"
+                                              "    code = parent['content']['code']\n"
+                                              "    if code.startswith('# autograder-test'):\n"
+                                              "        parent['content']['code'] = 'pass'\n"
+                                              "    return await original(*args)\n"
+                                              "kernel.shell_handlers['execute_request'] = sneaky"),
+                               notes=("no guard report",)),
+        "forged-report": Case(0, answers(ex1=ANSWERS["ex1"] + "\nkernel = get_ipython().kernel\n"
+                                             "original = kernel.shell_handlers['execute_request']\n"
+                                             "fake = {'nonce': '0', 'restored': [], 'problems': [], 'mac': '0' * 64}\n"
+                                             "kernel.finish_metadata = lambda parent, md, rc: "
+                                             "{**md, 'autograder': fake}\n"
+                                             "async def sneaky(*args):\n    parent = args[-1]\n"
+                                             "    if parent['content']['code'].startswith('# autograder-test'):\n"
+                                             "        parent['content']['code'] = 'pass'\n"
+                                             "    return await original(*args)\n"
+                                             "kernel.shell_handlers['execute_request'] = sneaky"),
+                              notes=("forged",)),
+        # Reading the tests, other students' work, the gradebook; writing; network; processes
+        "pre-run-hook": Case(8, answers(ex1=ANSWERS["ex1"] + "\ncaptured = []\nget_ipython().events.register("
+                                            "'pre_run_cell', lambda info: captured.append(info.raw_cell))",
+                                        ex3=ANSWERS["ex3"] + "\nprint('CAPTURED', captured)"),
+                             notes=("pre_run_cell callback",), output_has=("CAPTURED",),
+                             output_lacks=(HIDDEN_PROBE, "assert_allclose")),
+        "hook-with-builtin": Case(8, answers(ex1=ANSWERS["ex1"] + "\ncaptured = []\nget_ipython().events.register("
+                                                 "'pre_run_cell', captured.append)",
+                                             ex3=ANSWERS["ex3"] + "\nprint('CAPTURED', captured)"),
+                                  notes=("pre_run_cell callback",), output_has=("CAPTURED",),
+                                  output_lacks=(HIDDEN_PROBE, "assert_allclose")),
+        "read-disk": Case(8, answers(ex1=ANSWERS["ex1"] + f"\nleaks = []\nfor path in {probe_reads!r}:\n"
+                                         "    try:\n        leaks.append(open(path, 'rb').read(40))\n"
+                                         "    except Exception as error:\n        leaks.append(type(error).__name__)\n"
+                                         "import os\ntry:\n    leaks.append(os.listdir('..'))\n"
+                                         "except Exception as error:\n    leaks.append(type(error).__name__)\n"
+                                         "print('LEAKS', leaks)"),
+                          output_has=("LEAKS", "PermissionError"), output_lacks=("b'", "SQLite", HIDDEN_PROBE)),
+        "write-gradebook": Case(8, answers(ex1=ANSWERS["ex1"] + f"\nimport sqlite3\ntry:\n"
+                                               f"    con = sqlite3.connect({str(db)!r})\n"
+                                               "    con.execute('update grade set auto_score = 0')\n"
+                                               "    con.commit()\n    print('WROTE')\n"
+                                               "except Exception as error:\n"
+                                               "    print('BLOCKED', type(error).__name__)"),
+                                output_has=("BLOCKED",), output_lacks=("WROTE",)),
+        "write-outside": Case(8, answers(ex1=ANSWERS["ex1"] + f"\nfor path in [{PWNED!r}, {str(root / 'pwned')!r}]:\n"
+                                             "    try:\n        open(path, 'w').write('x')\n        print('WROTE')\n"
+                                             "    except Exception as error:\n"
+                                             "        print('BLOCKED', type(error).__name__)"),
+                              output_has=("BLOCKED",), output_lacks=("WROTE",)),
+        "network": Case(8, answers(ex1=ANSWERS["ex1"] + "\nimport socket\nfor attempt in ('tcp', 'udp'):\n    try:\n"
+                                       "        if attempt == 'tcp':\n"
+                                       f"            socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+                                       "        else:\n"
+                                       "            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                                       f"            s.sendto(b'leak', ('127.0.0.1', {port}))\n"
+                                       "        print('CONNECTED')\n"
+                                       "    except Exception as error:\n"
+                                       "        print('BLOCKED', type(error).__name__)"),
+                        output_has=("BLOCKED",), output_lacks=("CONNECTED",)),
+        "processes": Case(8, answers(ex1=ANSWERS["ex1"] + "\nimport os, subprocess\nfor run in "
+                                         f"(os.fork, lambda: subprocess.run(['touch', {PWNED!r}])):\n"
+                                         "    try:\n        run()\n        print('SPAWNED')\n"
+                                         "    except Exception as error:\n"
+                                         "        print('BLOCKED', type(error).__name__)"),
+                          output_has=("BLOCKED",), output_lacks=("SPAWNED",)),
+        "kill-grader": Case(8, answers(ex1=ANSWERS["ex1"] + "\nimport os, signal\n"
+                                           "for target in (os.getppid(), 1, -1):\n    try:\n"
+                                           "        os.kill(target, signal.SIGKILL)\n"
+                                           "    except Exception as error:\n"
+                                           "        print('BLOCKED', type(error).__name__)"),
+                            output_has=("BLOCKED",)),
+        # Limits
+        "ignore-interrupts": Case(0, answers(ex1=ANSWERS["ex1"] + "\nimport time\nwhile True:\n    try:\n"
+                                                 "        time.sleep(0.05)\n    except KeyboardInterrupt:\n"
+                                                 "        pass"),
+                                  notes=("cell 5 s limit",)),
+        "c-level-loop": Case(3, answers(ex2="import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')"),
+                             notes=("cell 5 s limit",)),
+        "slow-notebook": Case(6, {key: value + "\nimport time\ntime.sleep(4.2)" for key, value in ANSWERS.items()},
+                              notes=("notebook's 12 s limit",)),
+        "exit-process": Case(3, answers(ex2="import os\nos._exit(0)"), notes=("kernel died",)),
+        "memory": Case(8, answers(ex1=ANSWERS["ex1"] + "\nimport torch\ntry:\n    big = bytearray(6 * 2**30)\n"
+                                      "except MemoryError:\n    print('REFUSED bytearray')\ntry:\n"
+                                      "    big = torch.empty(6 * 2**30, dtype=torch.uint8)\n"
+                                      "except RuntimeError:\n    print('REFUSED torch')"),
+                       output_has=("REFUSED bytearray", "REFUSED torch")),
+        "output-flood": Case(8, answers(ex1=ANSWERS["ex1"] + "\nfor _ in range(300):\n    print('x' * 10000)"),
+                             notes=("output past",)),
+        # Broken, renamed, edited and missing notebooks
+        "not-json": Case(0, write="text", notes=("not a valid notebook",)),
+        "binary": Case(0, write="binary", notes=("not a valid notebook",)),
+        "renamed": Case(8, answers(), write="renamed", notes=("submitted as quiz (1).ipynb",)),
+        "no-notebook": Case(0, write="no-notebook", notes=("not in the submission",)),
+        "deleted-tests": Case(8, answers(), write="delete-tests", notes=("deleted test cells put back",)),
+        "edited-tests": Case(5, answers(ex1=wrong("ex1")), write="edit-tests",
+                             notes=("edited test cells graded as originally written: ex1-tests",)),
+        "extra-cells": Case(8, answers(), write="extra", notes=("2 cells added",)),
+    }
+
+
+def write_submission(course: Course, student: str, case: Case) -> None:
+    folder = course.folder("submitted") / student / "quiz"
+    folder.mkdir(parents=True)
+    (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
+    notebook = submission(course, case.answers)
+    if case.write == "text":
+        (folder / "quiz.ipynb").write_text("this is not a notebook")
+        return
+    if case.write == "binary":
+        (folder / "quiz.ipynb").write_bytes(bytes(range(256)) * 8)
+        return
+    if case.write == "no-notebook":
+        (folder / "answers.txt").write_text("I wrote my answers here instead.")
+        return
+    tests = [cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    if case.write == "delete-tests":
+        notebook.cells = [cell for cell in notebook.cells if cell not in tests]
+    if case.write == "edit-tests":
+        tests[0].source = "pass  # I trust my code"
+    if case.write == "extra":
+        notebook.cells += [nbformat.v4.new_code_cell("print('scratch')"), nbformat.v4.new_markdown_cell("notes")]
+    name = "quiz (1).ipynb" if case.write == "renamed" else "quiz.ipynb"
+    nbformat.write(notebook, folder / name)
+
+
+class Listener:
+    """A local TCP and UDP listener on one port that records whether anything reached it."""
+
+    def __init__(self) -> None:
+        self.tcp = socket.create_server(("127.0.0.1", 0))
+        self.port = self.tcp.getsockname()[1]
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", self.port))
+        self.tcp.settimeout(0.2)
+        self.udp.settimeout(0.2)
+        self.reached, self.stop = [], threading.Event()
+        self.thread = threading.Thread(target=self._listen, daemon=True)
+        self.thread.start()
+
+    def _listen(self) -> None:
+        while not self.stop.is_set():
+            for receive in (self.tcp.accept, lambda: self.udp.recvfrom(64)):
+                with contextlib.suppress(TimeoutError, OSError):
+                    self.reached.append(receive())
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.tcp.close()
+        self.udp.close()
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """Every case graded in one run with two workers."""
+    root = tmp_path_factory.mktemp("hostile") / "course"
+    course = build_quiz_course(root, Course.load(CONFIG))
+    listener = Listener()
+    table = cases(root, listener.port)
+    for student, case in table.items():
+        write_submission(course, student, case)
+    with Gradebook(course.coursedir.db_url) as gradebook:
+        gradebook.update_or_create_student("missing-student")
+    pairs = sorted((student, "quiz") for student in table)
+    outcomes = {o.student: o for o in grade_submissions(course, pairs, progress=False, workers=2)}
+    listener.close()
+    yield course, table, outcomes, listener
+    assert not os.path.exists(PWNED)
+
+
+def _student_outputs(course: Course, student: str) -> str:
+    path = course.folder("autograded") / student / "quiz" / "quiz.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    texts = []
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade"):
+            texts += [str(output.get("text", "")) + str(output.get("evalue", "")) for output in cell.outputs]
+    return "\n".join(texts)
+
+
+STUDENTS = sorted(cases(Path("/nowhere"), 1))
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_each_hostile_submission_gets_its_exact_score_status_and_notes(hostile, student):
+    course, table, outcomes, _ = hostile
+    case, outcome = table[student], outcomes[student]
+    scores = submission_scores(course).set_index(["student", "assignment"])
+    row = scores.loc[(student, "quiz")]
+    assert outcome.status == GRADED, outcome
+    assert (row["score"], row["max_score"], row["status"]) == (case.score, 8.0, "graded"), (outcome.notes, row)
+    for expected in case.notes:
+        assert any(expected in note for note in outcome.notes), (expected, outcome.notes)
+        assert expected in row["notes"]
+    if case.output_has or case.output_lacks:
+        outputs = _student_outputs(course, student)
+        for text in case.output_has:
+            assert text in outputs, (text, outputs[-2000:])
+        for text in case.output_lacks:
+            assert text not in outputs, (text, outputs[-2000:])
+
+
+def test_the_honest_submission_is_graded_without_notes(hostile):
+    _, _, outcomes, _ = hostile
+    assert outcomes["honest"].notes == ()
+
+
+def test_a_registered_student_without_a_submission_is_reported_missing(hostile):
+    course, _, _, _ = hostile
+    row = submission_scores(course).set_index(["student", "assignment"]).loc[("missing-student", "quiz")]
+    assert (row["score"], row["status"]) == (0.0, "missing")
+
+
+def test_nothing_reached_the_network(hostile):
+    _, _, _, listener = hostile
+    assert listener.reached == []
+
+
+def test_no_feedback_shows_a_hidden_test(hostile):
+    course, _, outcomes, _ = hostile
+    files = list(course.folder("feedback").rglob("*.html"))
+    assert len(files) >= len(outcomes) - 3  # the three submissions with no notebook get none
+    for path in files:
+        assert HIDDEN_PROBE not in path.read_text(), path
+
+
+def test_feedback_shows_points_and_the_message_only(hostile):
+    course, _, _, _ = hostile
+    text = (course.folder("feedback") / "patch-allclose" / "quiz" / "quiz.html").read_text()
+    assert "✗ 0 / 3 points — AssertionError" in text
+    assert "✓ 3 / 3 points" in text and "Traceback (most recent call last)" not in text
+    assert "torch.allclose(double(t)" not in text  # the test's own source is not shown
+
+
+def test_no_grading_kernel_outlives_the_run(hostile):
+    leftovers = [pid for pid in os.listdir("/proc") if pid.isdigit() and _is_grading_kernel(pid)]
+    assert leftovers == []
+
+
+def _is_grading_kernel(pid: str) -> bool:
+    try:
+        return b"autograder.sandbox.kernel" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
