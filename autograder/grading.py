@@ -69,7 +69,7 @@ def journal(course: Course) -> Journal:
 def _reason(result: dict) -> str:
     """The most telling line of a failed nbgrader run: its last exception other than nbgrader's summary."""
     lines = [line.strip() for line in f"{result.get('log') or ''}\n{result.get('error') or ''}".splitlines()]
-    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Exit)\b.*:", line)
+    errors = [line for line in lines if re.match(r"^([\w]+\.)*[A-Z]\w*(Error|Exception|Exit|Entry): ", line)
               and "see the the above traceback" not in line and "see the above traceback" not in line]
     return (errors or [line for line in lines if line] or ["no reason given"])[-1][:300]
 

@@ -35,6 +35,17 @@ class RestoreTestCells(NbGraderPreprocessor):
             sources = {cell.name: cell for cell in notebook.source_cells}
             tests = {cell.name: cell.max_score for cell in notebook.grade_cells
                      if cell.name not in {s.name for s in notebook.solution_cells} and cell.cell_type == "code"}
+            roles = {cell.name: {"grade": False, "solution": False, "locked": bool(cell.locked)}
+                     for cell in notebook.source_cells}
+            for cell in notebook.grade_cells:
+                roles[cell.name].update(grade=True, points=cell.max_score)
+            for cell in notebook.solution_cells:
+                roles[cell.name]["solution"] = True
+            for cell in notebook.task_cells:
+                roles[cell.name].update(task=True, points=cell.max_score)
+        repaired = self._repair_metadata(nb, roles)
+        if repaired:
+            notes.add(f"{name}: edited grading metadata reset for: {', '.join(repaired)}")
         given = self._release_cells(info, name)  # what the student was handed, hidden tests removed
         present = [_grade_id(cell) for cell in nb.cells]
         if given is not None:  # the student version has every graded cell in teaching order
@@ -62,6 +73,32 @@ class RestoreTestCells(NbGraderPreprocessor):
         if added > 0:
             notes.add(f"{name}: {added} cells added by the student (run, not graded)")
         return nb, resources
+
+    @staticmethod
+    def _repair_metadata(nb: NotebookNode, roles: dict[str, dict]) -> list[str]:
+        """Give each known cell the role (grade, solution, locked, points) the gradebook records;
+        strip grading metadata naming no known cell. nbgrader trusts these flags and would fail or
+        score the wrong cells otherwise."""
+        repaired = []
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader")
+            if not meta:
+                continue
+            grade_id = meta.get("grade_id")
+            if grade_id not in roles:
+                del cell.metadata["nbgrader"]
+                repaired.append(str(grade_id))
+                continue
+            wanted = {"grade": False, "solution": False, "locked": False, **roles[grade_id]}
+            current = {key: meta.get(key, False if key != "points" else None) for key in wanted}
+            if "points" not in wanted and "points" in meta:
+                current["points"] = meta["points"]
+            if current != wanted:
+                for key in ("points", "task"):
+                    meta.pop(key, None)
+                meta.update(wanted)
+                repaired.append(grade_id)
+        return repaired
 
     def _release_cells(self, info: dict, name: str) -> dict | None:
         """The student version's cells by grade id (None: the list of plain cells); None if not found."""

@@ -76,6 +76,8 @@ class Guard:
         self.recursion_limit = sys.getrecursionlimit()
         self.threads = {thread.ident for thread in threading.enumerate()}
         self.module_names: dict[str, types.ModuleType] = {}  # notebook names seen bound to real modules
+        self.shadows: dict[str, object] = {}
+        self.user_ns_at_start = dict(shell.user_ns)  # notebook globals named like builtins, hidden during a test
 
     # The notebook's own names for modules ----------------------------------------------------
     def remember_modules(self) -> None:
@@ -170,7 +172,30 @@ class Guard:
             changed.append("the recursion limit")
         changed += _clear_torch_modes()
         changed += self.restore_module_names()
+        changed += self._set_aside_builtin_shadows()
         return changed
+
+    def _set_aside_builtin_shadows(self) -> list[str]:
+        """Hide notebook globals named like builtins (`abs = ...`) and a replaced `__builtins__` while
+        a test runs; `put_back_shadows` returns them afterwards."""
+        user_ns, changed = self.shell.user_ns, []
+        if user_ns.get("__builtins__", builtins) is not builtins:
+            user_ns["__builtins__"] = builtins
+            changed.append("the notebook's __builtins__")
+        for name in [name for name in user_ns if name in self.builtins and not name.startswith("_")]:
+            if user_ns[name] is self.user_ns_at_start.get(name, _MISSING):
+                continue  # IPython's own (its `open`, `exit`)
+            value = user_ns.pop(name)
+            if value is not self.builtins[name]:
+                self.shadows[name] = value
+                if callable(value):
+                    changed.append(f"the notebook's own {name}()")
+        return changed
+
+    def put_back_shadows(self) -> None:
+        """Return the notebook globals set aside by `restore`."""
+        self.shell.user_ns.update(self.shadows)
+        self.shadows.clear()
 
     def _restore_callbacks(self) -> list[str]:
         """Run tests with exactly the snapshot's IPython event callbacks. Ones a library added later

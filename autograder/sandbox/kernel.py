@@ -106,6 +106,7 @@ class GradingKernel(IPythonKernel):
             sys.setprofile(None)
             changed_during = guard.restore()
             guard.resume_library_callbacks()
+            guard.put_back_shadows()
             for name in set(linecache.cache) - cached:
                 linecache.cache.pop(name, None)
         threads += [name for name in guard.foreign_threads() if name not in threads]

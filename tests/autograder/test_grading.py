@@ -44,7 +44,7 @@ def test_exercise_scores_match_golden_file(graded, tmp_path):
     golden = pd.read_csv(GOLDEN / "demo-exercise-scores.csv")
     pd.testing.assert_frame_equal(actual, golden)
     grades = pd.read_csv(paths["grades"])
-    assert list(grades.columns) == ["student", "assignment", "score", "max_score", "percent", "status"]
+    assert list(grades.columns) == ["student", "assignment", "score", "max_score", "percent", "status", "notes"]
 
 
 def test_feedback_is_written_for_each_submission(graded):
@@ -79,18 +79,36 @@ def test_a_serial_regrade_gives_the_same_scores_as_the_parallel_run(graded):
     pd.testing.assert_frame_equal(exercise_scores(course), before)
 
 
-def test_a_corrupt_submission_fails_alone(course_copy):
+def test_a_corrupt_notebook_scores_zero_with_a_note_and_stops_nothing(course_copy):
     release(course_copy, ["01-tensors"])
     build_demo_class(course_copy, course_copy.root / "autograder" / "demo_class")
     broken = course_copy.folder("submitted") / "cleo" / "01-tensors" / "tensors.ipynb"
     broken.write_text("this is not a notebook")
     outcomes = grade_submissions(course_copy, [("ada", "01-tensors"), ("cleo", "01-tensors")], progress=False,
                                  workers=2)
-    assert [(o.student, o.status) for o in outcomes] == [("ada", "graded"), ("cleo", "failed")]
-    assert outcomes[1].detail
-    scores = submission_scores(course_copy, failed={("cleo", "01-tensors")}).set_index("student")
-    assert scores.loc["ada", "score"] == 10.0
-    assert scores.loc["cleo", "status"] == "not graded: autograde failed"
+    assert [(o.student, o.status) for o in outcomes] == [("ada", "graded"), ("cleo", "graded")]
+    assert "tensors.ipynb: not a valid notebook" in outcomes[1].notes[0]
+    assert broken.read_text() == "this is not a notebook"  # the student's file is kept as handed in
+    scores = submission_scores(course_copy).set_index("student")
+    assert (scores.loc["ada", "score"], scores.loc["cleo", "score"]) == (10.0, 0.0)
+    assert "not a valid notebook" in scores.loc["cleo", "notes"]
+
+
+def test_a_failed_autograde_is_reported_not_scored(graded, monkeypatch):
+    course, _ = graded
+    from autograder import grading
+
+    def broken_api(config):
+        class Api:
+            def autograde(self, *args, **kwargs):
+                return {"success": False, "log": "Traceback\nnbgrader.api.MissingEntry: No such grade cell: x",
+                        "error": "nbgrader.converters.base.NbGraderException: Please see the the above traceback"}
+        return Api()
+
+    monkeypatch.setattr(grading, "_api_for", broken_api)
+    outcome = grading.grade_one(("ada", "02-linear-regression"), course.config)
+    assert outcome.status == "failed"
+    assert outcome.detail.startswith("nbgrader.api.MissingEntry: No such grade cell: x (log: ")
 
 
 def test_missing_and_failed_submissions_are_reported(graded):

@@ -90,6 +90,17 @@ def cases(root: Path, port: int) -> dict[str, Case]:
                                             "        return lambda *a, **k: True\n"
                                             "torch = Anything()\n" + wrong("ex1")),
                              notes=("name 'torch'",)),
+        "shadow-builtin": Case(6, answers(ex3="def abs(value):\n    return 0\n"
+                                              "def absolute(v):\n    return 3 if v == -3 else v"),
+                               notes=("own abs()",)),
+        "replace-builtins": Case(6, answers(ex3="import builtins\nfake = dict(vars(builtins), abs=lambda v: 0)\n"
+                                                "get_ipython().user_ns['__builtins__'] = fake\n"
+                                                "def absolute(v):\n    return 3 if v == -3 else v"),
+                                 notes=("__builtins__",)),
+        "tracer": Case(5, answers(ex1="import sys\ndef skip_asserts(frame, event, arg):\n"
+                                      "    if event == 'exception':\n        frame.f_lineno = frame.f_lineno + 1\n"
+                                      "    return skip_asserts\nsys.settrace(skip_asserts)\n" + wrong("ex1"))),
+        "metadata-points": Case(5, answers(ex1=wrong("ex1")), write="points"),
         "always-equal": Case(6, answers(ex3="class Same:\n    def __eq__(self, other):\n        return True\n"
                                             "    def __sub__(self, other):\n        return 0\n"
                                             "def absolute(v):\n    return Same()"),
@@ -185,7 +196,7 @@ def cases(root: Path, port: int) -> dict[str, Case]:
         "c-level-loop": Case(3, answers(ex2="import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')"),
                              notes=("cell 5 s limit",)),
         "slow-notebook": Case(6, {key: value + "\nimport time\ntime.sleep(4.2)" for key, value in ANSWERS.items()},
-                              notes=("notebook's 12 s limit",)),
+                              notes=("12 s limit",)),
         "exit-process": Case(3, answers(ex2="import os\nos._exit(0)"), notes=("kernel died",)),
         "memory": Case(8, answers(ex1=ANSWERS["ex1"] + "\nimport torch\ntry:\n    big = bytearray(6 * 2**30)\n"
                                       "except MemoryError:\n    print('REFUSED bytearray')\ntry:\n"
@@ -225,6 +236,10 @@ def write_submission(course: Course, student: str, case: Case) -> None:
         notebook.cells = [cell for cell in notebook.cells if cell not in tests]
     if case.write == "edit-tests":
         tests[0].source = "pass  # I trust my code"
+    if case.write == "points":
+        tests[0].metadata.nbgrader["points"] = 100
+        solution = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1")
+        solution.metadata.nbgrader.update(grade=True, points=50)
     if case.write == "extra":
         notebook.cells += [nbformat.v4.new_code_cell("print('scratch')"), nbformat.v4.new_markdown_cell("notes")]
     name = "quiz (1).ipynb" if case.write == "renamed" else "quiz.ipynb"
@@ -262,7 +277,7 @@ class Listener:
 def hostile(tmp_path_factory):
     """Every case graded in one run with two workers."""
     root = tmp_path_factory.mktemp("hostile") / "course"
-    course = build_quiz_course(root, Course.load(CONFIG))
+    course = build_quiz_course(root, CONFIG)
     listener = Listener()
     table = cases(root, listener.port)
     for student, case in table.items():

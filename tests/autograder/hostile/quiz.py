@@ -1,6 +1,5 @@
 """A three-exercise nbgrader course, built in a temporary folder, for the hostile-submission suite."""
 
-import copy
 from pathlib import Path
 
 import nbformat
@@ -48,21 +47,31 @@ def source_notebook() -> nbformat.NotebookNode:
     return notebook
 
 
-def build_quiz_course(root: Path, base: Course, cell_seconds: int = 5, notebook_seconds: int = 12) -> Course:
-    """Write the quiz course under `root`, release it, and return it with short grading limits."""
+CONFIG_FILE = """\
+# The quiz course: the main course's grading set-up with its own folders and short limits.
+c = get_config()
+load_subconfig({base!r})
+c.CourseDirectory.root = {root!r}
+for step in ("source", "release", "submitted", "autograded", "feedback"):
+    setattr(c.CourseDirectory, step + "_directory", step)
+c.CourseDirectory.db_url = {db_url!r}
+c.Execute.timeout = {cell_seconds}
+c.SandboxedExecute.notebook_timeout = {notebook_seconds}
+c.SandboxedExecute.memory_limit = 2 * 2**30
+c.SandboxedExecute.output_limit = 64 * 2**10
+c.SandboxedExecute.preload = ["numpy", "numpy.testing", "torch", "torch.testing"]
+"""
+
+
+def build_quiz_course(root: Path, base_config: Path, cell_seconds: int = 5, notebook_seconds: int = 12,
+                      db_url: str | None = None) -> Course:
+    """Write the quiz course and its nbgrader_config.py under `root`, release it, and return it."""
     (root / "source" / "quiz").mkdir(parents=True)
     nbformat.write(source_notebook(), root / "source" / "quiz" / "quiz.ipynb")
-    config = copy.deepcopy(base.config)
-    config.CourseDirectory.root = str(root)
-    for step in ("source", "release", "submitted", "autograded", "feedback"):
-        setattr(config.CourseDirectory, f"{step}_directory", step)
-    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
-    config.Execute.timeout = cell_seconds
-    config.SandboxedExecute.notebook_timeout = notebook_seconds
-    config.SandboxedExecute.memory_limit = 2 * 2**30
-    config.SandboxedExecute.output_limit = 64 * 2**10
-    config.SandboxedExecute.preload = ["numpy", "numpy.testing", "torch", "torch.testing"]
-    course = Course(config)
+    (root / "nbgrader_config.py").write_text(CONFIG_FILE.format(
+        base=str(base_config), root=str(root), db_url=db_url or f"sqlite:///{root / 'gradebook.db'}",
+        cell_seconds=cell_seconds, notebook_seconds=notebook_seconds))
+    course = Course.load(root / "nbgrader_config.py")
     release(course)
     return course
 
