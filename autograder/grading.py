@@ -26,6 +26,7 @@ from autograder import notes
 from autograder.course import Course, use_grading_environment
 from autograder.intake import inspect
 from autograder.journal import Entry, Journal, fingerprint
+from autograder.preprocessors.execute import close_kernels
 
 GRADED, FAILED = "graded", "failed"
 
@@ -161,8 +162,11 @@ def _run_local(pairs: list[tuple[str, str]], config: Config, workers: int,
                done: Callable[[int, Outcome], None]) -> None:
     """Grade on local worker processes; a worker that dies is replaced and its submissions retried once."""
     if workers == 1:
-        for index, pair in enumerate(pairs):
-            done(index, grade_one(pair, config))
+        try:
+            for index, pair in enumerate(pairs):
+                done(index, grade_one(pair, config))
+        finally:
+            close_kernels()
         return
     pending, tries = list(range(len(pairs))), [0] * len(pairs)
     context = multiprocessing.get_context("spawn")

@@ -49,6 +49,14 @@ def _kernels() -> WarmKernels:
     return _pool
 
 
+def close_kernels() -> None:
+    """Kill this process's spare kernel (the grader calls it after grading in-process)."""
+    global _pool
+    if _pool is not None:
+        _pool.close()
+        _pool = None
+
+
 def secret_folders(config) -> list[Path]:
     """Folders a grading kernel must never read: sources, submissions, grading output, the gradebook."""
     coursedir = CourseDirectory(config=config)

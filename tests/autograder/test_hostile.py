@@ -46,7 +46,7 @@ class Case:
     score: float
     answers: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # substrings that must appear in the submission's notes
-    write: str = "notebook"  # notebook | text | binary | renamed | no-notebook | delete-tests | edit-tests | extra
+    write: str = "notebook"  # or: text, binary, renamed, no-notebook, delete-tests, edit-tests, extra, slow, points
     output_has: tuple[str, ...] = ()  # substrings of the autograded notebook's student-cell outputs
     output_lacks: tuple[str, ...] = ()
 
@@ -195,8 +195,7 @@ def cases(root: Path, port: int) -> dict[str, Case]:
                                   notes=("cell 5 s limit",)),
         "c-level-loop": Case(3, answers(ex2="import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')"),
                              notes=("cell 5 s limit",)),
-        "slow-notebook": Case(6, {key: value + "\nimport time\ntime.sleep(4.2)" for key, value in ANSWERS.items()},
-                              notes=("12 s limit",)),
+        "slow-notebook": Case(6, answers(), write="slow", notes=("12 s limit",)),
         "exit-process": Case(3, answers(ex2="import os\nos._exit(0)"), notes=("kernel died",)),
         "memory": Case(8, answers(ex1=ANSWERS["ex1"] + "\nimport torch\ntry:\n    big = bytearray(6 * 2**30)\n"
                                       "except MemoryError:\n    print('REFUSED bytearray')\ntry:\n"
@@ -236,6 +235,10 @@ def write_submission(course: Course, student: str, case: Case) -> None:
         notebook.cells = [cell for cell in notebook.cells if cell not in tests]
     if case.write == "edit-tests":
         tests[0].source = "pass  # I trust my code"
+    if case.write == "slow":  # four added cells of 4 s each, every one under the 5 s cell limit
+        position = next(i for i, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("grade_id")
+                        == "ex3")
+        notebook.cells[position:position] = [nbformat.v4.new_code_cell("import time\ntime.sleep(4)")] * 4
     if case.write == "points":
         tests[0].metadata.nbgrader["points"] = 100
         solution = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1")
