@@ -9,7 +9,7 @@ export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv grade test lint lab formgrader release check-release bench clean
+.PHONY: venv grade test lint lab formgrader release check-release bench bench-grader clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench: venv  ## print speed figures (never asserted in tests); about 5 minutes
 	python benchmarks/lesson_times.py
 	python benchmarks/xor_trainer.py
 	python benchmarks/double_descent_sweep.py
+
+bench-grader: venv  ## serial stock nbgrader vs this grader on the demo class; about 20 minutes
+	python benchmarks/grader_speedup.py
 
 clean:
 	rm -rf work test-artifacts .pytest_cache .ruff_cache

@@ -158,6 +158,13 @@ def _register_students(course: Course, students: Iterable[str]) -> None:
             gradebook.update_or_create_student(student)
 
 
+def _graded_pairs(course: Course) -> set[tuple[str, str]]:
+    """(student, assignment) pairs the gradebook holds a submission for."""
+    with Gradebook(course.coursedir.db_url) as gradebook:
+        return {(submission.student_id, assignment.name) for assignment in gradebook.assignments
+                for submission in assignment.submissions}
+
+
 def _run_local(pairs: list[tuple[str, str]], config: Config, workers: int,
                done: Callable[[int, Outcome], None]) -> None:
     """Grade on local worker processes; a worker that dies is replaced and its submissions retried once."""
@@ -225,6 +232,7 @@ def grade_submissions(course: Course, pairs: list[tuple[str, str]], progress: bo
     _register_students(course, (student for student, _ in pairs))
     log = journal(course)
     previous = log.entries() if resume else {}
+    in_gradebook = _graded_pairs(course) if previous else set()
     tests = {assignment: fingerprint(course.folder("source") / assignment) for _, assignment in pairs}
     prints = {pair: f"{fingerprint(course.folder('submitted') / pair[0] / pair[1])}:{tests[pair[1]]}"
               for pair in pairs}
@@ -232,7 +240,7 @@ def grade_submissions(course: Course, pairs: list[tuple[str, str]], progress: bo
     todo = []
     for index, pair in enumerate(pairs):
         entry = previous.get(pair)
-        if entry and entry.fingerprint == prints[pair] and entry.status == GRADED:
+        if entry and entry.fingerprint == prints[pair] and entry.status == GRADED and pair in in_gradebook:
             outcomes[index] = Outcome(*pair, GRADED, "already graded (resumed)", tuple(entry.notes))
         else:
             todo.append(index)

@@ -24,7 +24,7 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.course import GRADING_ENVIRONMENT
-from autograder.preprocessors import RestoreTestCells, SandboxedExecute, TestResultsOnly
+from autograder.preprocessors import RestoreTestCells, SandboxedExecute, PointsAndMessages
 
 course_root = Path(__file__).resolve().parent.parent
 work = course_root / "work"
@@ -68,4 +68,4 @@ c.IgnorePattern.pattern = r"\w*Warning: "
 # Student feedback shows each test's points and message but never the hidden tests' source: strip
 # it before the HTML is written. The autograded notebooks (the instructor's view) keep everything.
 # Test cells then show one line each: points and the error message, no traceback, no prints.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, TestResultsOnly, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, PointsAndMessages, CSSHTMLHeaderPreprocessor]

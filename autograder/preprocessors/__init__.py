@@ -1,7 +1,7 @@
 """nbgrader preprocessors added by this grader, each with one job."""
 
 from autograder.preprocessors.execute import SandboxedExecute
-from autograder.preprocessors.feedback import TestResultsOnly
+from autograder.preprocessors.feedback import PointsAndMessages
 from autograder.preprocessors.structure import RestoreTestCells
 
-__all__ = ["RestoreTestCells", "SandboxedExecute", "TestResultsOnly"]
+__all__ = ["RestoreTestCells", "SandboxedExecute", "PointsAndMessages"]

@@ -89,7 +89,8 @@ class SandboxedExecute(Execute):
                    "student code; they are also the modules the guard restores.").tag(config=True)
     readable_paths = List(Unicode(), [], help="Extra paths grading kernels may read.").tag(config=True)
     environment = List(Unicode(), [], help="Extra environment variables grading kernels keep.").tag(config=True)
-    warm_kernels = Bool(True, help="Start each worker's next kernel while the current one runs.").tag(config=True)
+    warm_kernels = Bool(True, help="Start each worker's next kernel as soon as its current one is done "
+                        "(never reused: one kernel per notebook).").tag(config=True)
     allow_weaker = Bool(False, help="Grade even where Landlock or seccomp is unavailable "
                         "(documented in SECURITY.md).").tag(config=True)
     font_cache = Unicode("", help="Folder for matplotlib's shared font cache (default: beside the "
@@ -113,7 +114,7 @@ class SandboxedExecute(Execute):
         settings = self.settings()
         settings = SandboxSettings(**{**settings.__dict__, "readable": (*settings.readable, str(font_cache))})
         check_exposure(readable_paths(settings), secret_folders(self.config))
-        kernel = pool.take(settings, warm=self.warm_kernels)
+        kernel = pool.take(settings)
         self._cell_limit = self.timeout
         self._deadline = time.monotonic() + self.notebook_timeout
         self._stopped = ""
@@ -132,6 +133,8 @@ class SandboxedExecute(Execute):
         finally:
             self.timeout = self._cell_limit
             kernel.dispose()
+            if self.warm_kernels:
+                pool.prepare(settings)
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
         """Run one cell within the remaining time; after a stop, mark it not run."""

@@ -13,7 +13,7 @@ from traitlets import Integer
 _ANSI = __import__("re").compile(r"\x1b\[[0-9;]*m")
 
 
-class TestResultsOnly(NbGraderPreprocessor):
+class PointsAndMessages(NbGraderPreprocessor):
     """Replace each autograded test cell's outputs with its points and error message."""
 
     message_length = Integer(300, help="Longest error message shown to students.").tag(config=True)

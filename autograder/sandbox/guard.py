@@ -288,7 +288,7 @@ class Guard:
                     or self._defined_by_student(type(thread).run))]
 
     def decisive_call_watcher(self, seen: list[str]) -> Callable:
-        """A profile function that records calls of student-defined comparison/truth/protocol methods."""
+        """A trace function that records calls of student-defined comparison/truth/protocol methods."""
         user_ns = self.shell.user_ns
 
         def watch(frame, event, arg):

@@ -43,11 +43,15 @@ class SandboxSettings:
 
 def package_folders(names: list[str] | tuple[str, ...]) -> dict[str, str]:
     """Top-level package name -> the folder this process imports it from (found without importing)."""
-    folders = {}
-    for name in sorted({name.split(".")[0] for name in names} | {"autograder"}):
+    folders = {"autograder": str(Path(__file__).resolve().parents[1])}  # this very package, not a namesake
+    for name in sorted({name.split(".")[0] for name in names} - {"autograder"}):
+        module = sys.modules.get(name)
+        if getattr(module, "__file__", None):
+            folders[name] = os.path.dirname(os.path.realpath(module.__file__))
+            continue
         spec = importlib.util.find_spec(name)
-        if spec is not None and spec.submodule_search_locations:
-            folders[name] = os.path.realpath(next(iter(spec.submodule_search_locations)))
+        if spec is not None and spec.origin and spec.submodule_search_locations:  # a regular package
+            folders[name] = os.path.dirname(os.path.realpath(spec.origin))
     return folders
 
 
@@ -151,24 +155,27 @@ class Kernel:
 
 
 class WarmKernels:
-    """Keeps one kernel starting ahead of need, so its imports overlap the previous notebook."""
+    """Starts the next kernel as soon as the current one is gone, so its imports overlap nbgrader's
+    scoring and feedback of this submission and the preparation of the next, while only one
+    kernel's memory is ever in use."""
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="autograder-kernels-"))
         self.spare: tuple[SandboxSettings, Kernel] | None = None
 
-    def take(self, settings: SandboxSettings, warm: bool = True) -> Kernel:
-        """A started kernel for `settings`; a fresh one is started at once for the next call."""
-        kernel = None
-        if self.spare and self.spare[0] == settings:
-            kernel = self.spare[1]
-        elif self.spare:
-            self.spare[1].dispose()
-        self.spare = None
-        kernel = kernel or Kernel(settings, self.root)
-        if warm:
+    def take(self, settings: SandboxSettings) -> Kernel:
+        """The spare kernel if it was started for `settings`, else a fresh one."""
+        spare, self.spare = self.spare, None
+        if spare and spare[0] == settings:
+            return spare[1]
+        if spare:
+            spare[1].dispose()
+        return Kernel(settings, self.root)
+
+    def prepare(self, settings: SandboxSettings) -> None:
+        """Start the spare kernel for the next notebook."""
+        if self.spare is None:
             self.spare = (settings, Kernel(settings, self.root))
-        return kernel
 
     def close(self) -> None:
         """Kill the spare kernel and remove the pool's folder."""

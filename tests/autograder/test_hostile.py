@@ -150,7 +150,11 @@ def cases(root: Path, port: int) -> dict[str, Case]:
         "read-disk": Case(8, answers(ex1=ANSWERS["ex1"] + f"\nleaks = []\nfor path in {probe_reads!r}:\n"
                                          "    try:\n        leaks.append(open(path, 'rb').read(40))\n"
                                          "    except Exception as error:\n        leaks.append(type(error).__name__)\n"
-                                         "import os\ntry:\n    leaks.append(os.listdir('..'))\n"
+                                         "import os\nfor path in (f'/proc/{os.getppid()}/environ',\n"
+                                         "             f'/proc/{os.getppid()}/cwd/pyproject.toml'):\n"
+                                         "    try:\n        leaks.append(open(path, 'rb').read(40))\n"
+                                         "    except Exception as error:\n        leaks.append(type(error).__name__)\n"
+                                         "try:\n    leaks.append(os.listdir('..'))\n"
                                          "except Exception as error:\n    leaks.append(type(error).__name__)\n"
                                          "print('LEAKS', leaks)"),
                           output_has=("LEAKS", "PermissionError"), output_lacks=("b'", "SQLite", HIDDEN_PROBE)),

@@ -1,0 +1,95 @@
+"""The guard on a real IPython shell: what it puts back, what it reports, what it leaves alone."""
+
+import builtins
+import threading
+import time
+
+import numpy as np
+import numpy.testing  # noqa: F401  (loaded before the snapshot, as in a grading kernel)
+import pytest
+import torch
+from IPython.core.interactiveshell import InteractiveShell
+
+from autograder.sandbox.guard import Guard
+
+
+class Kernel:
+    """Stands in for the kernel object the guard also protects."""
+
+
+@pytest.fixture
+def shell():
+    shell = InteractiveShell.instance()
+    shell.run_cell("import torch\nimport numpy as np")
+    yield shell
+    InteractiveShell.clear_instance()
+
+
+def test_replaced_library_functions_and_hooks_are_put_back_and_named(shell):
+    guard = Guard(shell, Kernel())
+    guard.remember_modules()
+    real_allclose, real_abs = torch.allclose, builtins.abs
+    shell.run_cell("import torch, builtins\ntorch.allclose = lambda *a, **k: True\nbuiltins.abs = lambda v: 0\n"
+                   "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])")
+    changed = guard.restore()
+    assert torch.allclose is real_allclose and builtins.abs is real_abs
+    assert shell.input_transformers_post == []
+    assert "torch.allclose" in changed and "builtins.abs" in changed
+
+
+def test_a_swapped_code_object_is_put_back(shell):
+    guard = Guard(shell, Kernel())
+    code = np.testing.assert_allclose.__code__
+    np.testing.assert_allclose.__code__ = (lambda *a, **k: None).__code__
+    changed = guard.restore()
+    assert np.testing.assert_allclose.__code__ is code
+    assert any("assert_allclose (code or defaults)" in item for item in changed)
+
+
+def test_a_fake_module_name_in_the_notebook_is_rebound(shell):
+    guard = Guard(shell, Kernel())
+    guard.remember_modules()
+    shell.run_cell("torch = 'not a module'")
+    changed = guard.restore()
+    assert shell.user_ns["torch"] is torch
+    assert "the notebook's name 'torch' for module torch" in changed
+
+
+def test_library_caches_are_left_alone_and_unnamed(shell):
+    import tempfile
+
+    tempfile.tempdir = None
+    guard = Guard(shell, Kernel())
+    tempfile.gettempdir()  # fills tempfile.tempdir, as libraries do on first use
+    assert guard.restore() == []
+    assert tempfile.tempdir is not None
+
+
+def test_student_threads_are_seen_and_library_threads_are_not(shell):
+    guard = Guard(shell, Kernel())
+    stop = threading.Event()
+    library = threading.Thread(target=stop.wait, daemon=True)
+    library.start()
+    shell.run_cell("import threading\nfinish = threading.Event()\n"
+                   "worker = threading.Thread(target=lambda: finish.wait(), name='student-thread', daemon=True)\n"
+                   "worker.start()")
+    assert guard.foreign_threads() == ["student-thread"]
+    shell.user_ns["finish"].set()
+    stop.set()
+    time.sleep(0.05)
+    assert guard.foreign_threads() == []
+
+
+def test_calls_of_student_comparison_methods_are_recorded(shell):
+    guard = Guard(shell, Kernel())
+    shell.run_cell("class Same:\n    def __eq__(self, other):\n        return True\nvalue = Same()")
+    seen: list[str] = []
+    import sys
+
+    sys.settrace(guard.decisive_call_watcher(seen))
+    try:
+        _ = shell.user_ns["value"] == 3
+        _ = np.array([1.0]) == 1.0  # library comparisons are not recorded
+    finally:
+        sys.settrace(None)
+    assert seen == ["Same.__eq__"]
