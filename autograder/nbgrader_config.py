@@ -24,7 +24,7 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.course import GRADING_ENVIRONMENT
-from autograder.preprocessors import RestoreTestCells, SandboxedExecute, PointsAndMessages
+from autograder.preprocessors import PointsAndMessages, RestoreTestCells, SandboxedExecute
 
 course_root = Path(__file__).resolve().parent.parent
 work = course_root / "work"

@@ -4,4 +4,4 @@ from autograder.preprocessors.execute import SandboxedExecute
 from autograder.preprocessors.feedback import PointsAndMessages
 from autograder.preprocessors.structure import RestoreTestCells
 
-__all__ = ["RestoreTestCells", "SandboxedExecute", "PointsAndMessages"]
+__all__ = ["PointsAndMessages", "RestoreTestCells", "SandboxedExecute"]

@@ -5,7 +5,7 @@ import threading
 import time
 
 import numpy as np
-import numpy.testing  # noqa: F401  (loaded before the snapshot, as in a grading kernel)
+import numpy.testing  # loaded before the snapshot, as in a grading kernel
 import pytest
 import torch
 from IPython.core.interactiveshell import InteractiveShell
