@@ -10,17 +10,17 @@ from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-                                    AssignLatePenalties,
-                                    CheckCellMetadata,
-                                    ClearHiddenTests,
-                                    ClearOutput,
-                                    DeduplicateIds,
-                                    GetGrades,
-                                    IgnorePattern,
-                                    LimitOutput,
-                                    OverwriteCells,
-                                    OverwriteKernelspec,
-                                    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
 )
 
 from autograder.course import GRADING_ENVIRONMENT
