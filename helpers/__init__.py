@@ -4,7 +4,7 @@ Nothing here knows the answers to any exercise: students install this package.
 """
 
 from helpers.california_housing import RegressionTable, load_california_housing
-from helpers.checks import CheckFailed, check_close, check_shape, check_type, expect, passed
+from helpers.checks import CheckFailed, check_close, check_shape, check_type, expect, passed, run_answer
 from helpers.device import choose_device
 from helpers.fashion_mnist import ImageClassification, load_fashion_mnist
 from helpers.feedback_display import install_feedback_display
@@ -35,6 +35,7 @@ __all__ = [
     "plot_curves",
     "plot_decision_boundary",
     "relative_error",
+    "run_answer",
     "seed_everything",
     "show_images",
 ]

@@ -9,6 +9,7 @@ from helpers.checks import (
     expect,
     format_shape,
     passed,
+    run_answer,
 )
 
 
@@ -76,3 +77,25 @@ def test_passed_mentions_hidden_tests(capsys):
     assert out.out.startswith("✓ Exercise 9: the visible checks pass.")
     assert "Hidden tests" in out.out
     assert out.err == ""
+
+
+def test_mistake_ids_travel_with_the_failure():
+    with pytest.raises(CheckFailed) as caught:
+        expect(False, "wrong", mistake="missing-keepdim")
+    assert caught.value.mistake == "missing-keepdim"
+    with pytest.raises(CheckFailed) as caught:
+        check_close(torch.tensor([1.0]), [2.0], "x", mistake="off-by-one")
+    assert caught.value.mistake == "off-by-one"
+
+
+def test_run_answer_turns_a_crash_into_one_line():
+    def broken(x):
+        return x @ torch.ones(3)
+
+    with pytest.raises(CheckFailed) as caught:
+        run_answer(broken, torch.ones(2, 2), name="broken(x)", hint="Check the shapes.", mistake="shape")
+    assert str(caught.value).startswith("broken(x) raised RuntimeError: ")
+    assert str(caught.value).endswith("Check the shapes.") and caught.value.mistake == "shape"
+    assert run_answer(lambda x: x + 1, 1, name="f") == 2
+    with pytest.raises(NotImplementedError):
+        run_answer(lambda: (_ for _ in ()).throw(NotImplementedError()), name="blank")
