@@ -26,7 +26,7 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Integer, List, Unicode
 
 from autograder import notes
-from autograder.sandbox.kernel import REPORT_KEY, mark_test, sign
+from autograder.sandbox.kernel import REPORT_KEY, mark_test
 from autograder.sandbox.kernels import (
     KEPT_ENVIRONMENT,
     SandboxSettings,
@@ -35,6 +35,7 @@ from autograder.sandbox.kernels import (
     check_exposure,
     readable_paths,
 )
+from autograder.sandbox.warden import code_digest, sign
 
 _pool: WarmKernels | None = None
 
@@ -121,6 +122,8 @@ class SandboxedExecute(Execute):
         self._output_bytes = 0
         self._key = kernel.key.encode()
         self._nonces: dict[int, str] = {}
+        self._sources: dict[int, str] = {}
+        self._attempts: list[str] = []
         self._notebook = Path(resources.get("unique_key") or "notebook").name
         try:
             kernel.add_files(Path(resources.get("metadata", {}).get("path") or "."))
@@ -131,6 +134,8 @@ class SandboxedExecute(Execute):
                     raise
                 raise RuntimeError(f"the grading kernel did not start: {kernel.log_tail()}") from error
         finally:
+            if self._attempts:
+                notes.add(f"{self._notebook}: blocked: tried to {'; '.join(self._attempts[:8])}")
             self.timeout = self._cell_limit
             kernel.dispose()
             if self.warm_kernels:
@@ -150,6 +155,7 @@ class SandboxedExecute(Execute):
         source = cell.source
         if is_test_cell(cell):
             self._nonces[index] = secrets.token_hex(16)
+            self._sources[index] = source
             cell.source = mark_test(source, self._nonces[index])
         try:
             return super().preprocess_cell(cell, resources, index)
@@ -174,32 +180,64 @@ class SandboxedExecute(Execute):
         notes.add(f"{self._notebook}: {reason}; the remaining tests scored 0")
 
     def on_cell_executed(self, **kwargs) -> None:
-        """nbgrader's error bookkeeping, then the guard report check for hidden-test cells."""
+        """nbgrader's error bookkeeping; then a hidden-test cell's outputs are rebuilt from its signed report."""
         super().on_cell_executed(**kwargs)
         cell, index, reply = kwargs["cell"], kwargs["cell_index"], kwargs["execute_reply"]
+        report = (reply.get("metadata") or {}).get(REPORT_KEY)
         nonce = self._nonces.get(index)
         if nonce is None:
+            if isinstance(report, dict) and self._signed(report):
+                self._take_attempts(report)
             return
-        report = (reply.get("metadata") or {}).get(REPORT_KEY)
-        problem = self._report_problem(report, nonce)
+        problem = self._report_problem(report, nonce, self._sources[index])
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index}")
-        if report and not problem and report.get("restored"):
-            notes.add(f"{self._notebook}: put back before hidden tests: {', '.join(report['restored'][:5])}")
+        if not problem:
+            self._take_attempts(report)
+            if report.get("restored"):
+                notes.add(f"{self._notebook}: put back before hidden tests: {', '.join(report['restored'][:5])}")
+        cell.outputs = self._verified_outputs(cell.outputs, report, problem)
         if problem:
-            cell.outputs.append(error_output("IntegrityError", f"this hidden test's result cannot be trusted: "
-                                             f"{problem}; it scores 0"))
             notes.add(f"{self._notebook}: integrity: {grade_id}: {problem}")
 
-    def _report_problem(self, report, nonce: str) -> str:
+    def _signed(self, report: dict) -> bool:
+        mac = report.get("mac")
+        return isinstance(mac, str) and hmac.compare_digest(mac, sign(self._key, report))
+
+    def _take_attempts(self, report: dict) -> None:
+        for attempt in report.get("attempts") or []:
+            if isinstance(attempt, str) and attempt not in self._attempts:
+                self._attempts.append(attempt)
+
+    def _report_problem(self, report, nonce: str, source: str) -> str:
         if not isinstance(report, dict):
             return "the grading kernel sent no guard report (its message handling was replaced)"
-        mac = report.get("mac")
-        if not isinstance(mac, str) or not hmac.compare_digest(mac, sign(self._key, report)):
+        if not self._signed(report):
             return "the guard report was forged"
         if report.get("nonce") != nonce:
             return "the guard report belongs to another cell"
+        if report.get("code") != code_digest(source):
+            return "the guard report is for other code than this test"
         problems = report.get("problems") or []
         return "; ".join(str(p) for p in problems)
+
+    @staticmethod
+    def _verified_outputs(outputs: list, report, problem: str) -> list:
+        """What nbgrader scores a test cell on: its printed text, then one error if the signed report
+        says the test failed (or cannot be trusted). Results, displays and errors the kernel emitted are
+        dropped: whatever student code managed to emit into a test cell decides nothing."""
+        kept = [output for output in outputs if output.get("output_type") == "stream"]
+        if problem:
+            return [*kept, error_output("IntegrityError", f"this hidden test's result cannot be trusted: {problem}; "
+                                        "it scores 0")]
+        if report.get("status") == "ok":
+            return kept
+        ename, evalue = report.get("ename") or "Error", report.get("evalue") or ""
+        error = error_output(ename, evalue)
+        for output in outputs:  # the kernel's own traceback, where it tells the same story as the report
+            if output.get("output_type") == "error" and output.get("ename") == ename and \
+                    output.get("evalue") == evalue:
+                error.traceback = list(output.get("traceback") or error.traceback)
+        return [*kept, error]
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep output until the notebook's byte cap; past it, one note and nothing more."""

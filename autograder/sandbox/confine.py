@@ -19,6 +19,7 @@ from autograder.sandbox import landlock, seccomp
 _CAP_LAST = 63
 KEY_VARIABLE = "AUTOGRADER_KERNEL_KEY"
 KEY_FD_VARIABLE = "AUTOGRADER_KERNEL_KEY_FD"
+READABLE_VARIABLE = "AUTOGRADER_READABLE"  # the readable folders, for the kernel's own audit hook
 
 
 def _drop_capabilities() -> None:
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     if os.geteuid() == 0:
         _drop_capabilities()
     readable = [os.path.realpath(path) for path in args.read]
+    environment[READABLE_VARIABLE] = os.pathsep.join(readable)
     try:
         landlock.restrict(readable, [scratch], ports)
     except landlock.LandlockError:

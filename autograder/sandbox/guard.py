@@ -55,7 +55,7 @@ class Guard:
             self._snapshot(shell, kernel)
 
     def _snapshot(self, shell, kernel) -> None:
-        self.shell, self.kernel = shell, kernel
+        self.shell, self.kernel, self.user_ns = shell, kernel, shell.user_ns
         self.builtins = dict(vars(builtins))
         self.modules = dict(sys.modules)
         user_module = shell.user_module
@@ -287,18 +287,10 @@ class Guard:
                     or self._defined_by_student(getattr(thread, "_target", None))
                     or self._defined_by_student(type(thread).run))]
 
-    def decisive_call_watcher(self, seen: list[str]) -> Callable:
-        """A trace function that records calls of student-defined comparison/truth/protocol methods."""
-        user_ns = self.shell.user_ns
-
-        def watch(frame, event, arg):
-            if event == "call":
-                code = frame.f_code
-                if code.co_name in DECISIVE_METHODS and _is_student_function(code, frame.f_globals, user_ns):
-                    seen.append(code.co_qualname)
-            return None
-
-        return watch
+    def is_decisive(self, frame) -> bool:
+        """Whether a call seen while a test runs is a student-defined comparison/truth/protocol method."""
+        code = frame.f_code
+        return code.co_name in DECISIVE_METHODS and _is_student_function(code, frame.f_globals, self.user_ns)
 
 
 def _clear_torch_modes() -> list[str]:

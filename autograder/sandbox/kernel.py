@@ -1,51 +1,42 @@
-"""The grading kernel: IPython's kernel plus the guard around every hidden-test cell.
+"""The grading kernel: IPython's kernel with the warden's audit hook and the guard around every test.
 
-The grader marks hidden-test cells with a first line `# autograder-test <nonce>`. For such a cell
-the kernel puts the interpreter back to its pre-student state, runs the test without recording it
-in the history, watches for student code deciding the outcome or changing the state meanwhile,
-restores again, forgets the test's source, and signs its report (HMAC with a key received through
-a pipe) in the reply's metadata. The grader scores a test cell 0 unless a valid report says clean.
+The grader marks hidden-test cells with a first line `# autograder-test <nonce>`. Such a cell runs
+like this: the warden (autograder/sandbox/warden.py, installed before any student code) puts the
+interpreter back to its pre-student state; the test runs in its own copy of the notebook's
+namespace (so nothing it computes is visible to the student functions it calls), with its source
+kept out of `linecache` and out of the kernel's copy of the request, under a watcher that reports
+calls of student-defined comparison methods; afterwards the warden restores again and signs a
+report of how the test ended. The report travels in the reply's metadata; the grader scores the
+test from it alone.
 
 Run as `python -m autograder.sandbox.kernel -f CONNECTION_FILE`, with modules to pre-import in
 AUTOGRADER_PRELOAD (comma-separated) so a submission's kernel starts warm.
 """
 
-import hashlib
-import hmac
+import contextlib
 import importlib
-import json
 import linecache
 import os
 import sys
+import types
 
 from ipykernel.ipkernel import IPythonKernel
 from ipykernel.kernelapp import IPKernelApp
 
-from autograder.sandbox.confine import KEY_FD_VARIABLE
-from autograder.sandbox.guard import Guard
+from autograder.sandbox import guard, warden
 
 TEST_MARKER = "# autograder-test "
 REPORT_KEY = "autograder"
+NONCE_KEY = "autograder_nonce"
 PRELOAD_VARIABLE = "AUTOGRADER_PRELOAD"
-
-
-def sign(key: bytes, report: dict) -> str:
-    """The HMAC of a report (without its `mac` field), as the grader recomputes it."""
-    payload = json.dumps({k: v for k, v in report.items() if k != "mac"}, sort_keys=True).encode()
-    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+# The decisive-call watcher: a bound method of the builtin `sys.audit`, so it has no code, closure,
+# defaults or globals that student code could change; each call it sees goes to the warden.
+WATCHER = types.MethodType(sys.audit, warden.TRACE_EVENT)
 
 
 def mark_test(source: str, nonce: str) -> str:
     """A hidden-test cell's source as the grader sends it."""
     return f"{TEST_MARKER}{nonce}\n{source}"
-
-
-def _read_key() -> bytes:
-    fd = os.environ.pop(KEY_FD_VARIABLE, None)
-    if fd is None:
-        return b""
-    with os.fdopen(int(fd), "rb") as pipe:
-        return pipe.read()
 
 
 def _preload() -> None:
@@ -59,73 +50,104 @@ def _preload() -> None:
         tqdm.tqdm.monitor_interval = 0  # its monitor thread would look like a student's thread
 
 
+def _blank_cache(compiler):
+    """A stand-in for IPython's `compile.cache` that names the test's code but stores blank lines."""
+    def cache(transformed_code: str, number: int = 0, raw_code: str | None = None) -> str:
+        name = compiler.get_code_name(raw_code or transformed_code, transformed_code, number)
+        linecache.cache[name] = (0, None, ["\n"] * len(transformed_code.splitlines()), name)
+        return name
+    return cache
+
+
 class GradingKernel(IPythonKernel):
-    """An IPython kernel that guards hidden-test cells (see the module docstring)."""
+    """An IPython kernel whose hidden-test cells run guarded (see the module docstring)."""
 
     implementation = "autograder-grading-kernel"
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.__key = _read_key()
         _preload()
-        self.__guard: Guard | None = None  # taken at the first cell, once the kernel has settled
-        self.__report: dict | None = None
-        self.__nonce: str | None = None
+        # This module's namespace by reference: run as a script it is not in sys.modules as itself.
+        warden.install(GradingKernel.do_execute.__code__, guard.Guard,
+                       (GradingKernel.do_execute.__globals__, guard, warden, guard.Guard, GradingKernel,
+                        IPythonKernel, sys.modules["builtins"], sys, types, linecache))
 
     async def execute_request(self, stream, ident, parent):
-        """Handle an execute request; hidden-test cells run guarded."""
+        """Take the nonce off a hidden-test cell's first line; run it without recording it in history."""
         content = parent.get("content", {})
         code = content.get("code", "")
-        self.__report, self.__nonce = None, None
-        if self.__guard is None:
-            self.__guard = Guard(self.shell, self)
         if code.startswith(TEST_MARKER):
             first, _, rest = code.partition("\n")
-            self.__nonce = first[len(TEST_MARKER):].strip()
-            self.__restored = self.__guard.restore()
             content["code"], content["store_history"] = rest, False
+            if not isinstance(parent.get("metadata"), dict):
+                parent["metadata"] = {}
+            parent["metadata"][NONCE_KEY] = first[len(TEST_MARKER):].strip()
         await IPythonKernel.execute_request(self, stream, ident, parent)
 
     async def do_execute(self, code, silent, store_history=True, user_expressions=None, allow_stdin=False,
                          *, cell_meta=None, cell_id=None):
-        """Run one cell; a hidden-test cell under watch."""
-        if self.__nonce is None:
+        """Run one cell; a hidden-test cell guarded, in its own namespace, and reported."""
+        nonce = cell_meta.pop(NONCE_KEY, None) if isinstance(cell_meta, dict) else None
+        box: list = []
+        if nonce is None:
             try:
-                return await IPythonKernel.do_execute(self, code, silent, store_history, user_expressions,
-                                                      allow_stdin, cell_meta=cell_meta, cell_id=cell_id)
+                sys.audit(warden.CELL_BEGIN, self.shell, self)
+            except Exception as error:
+                return self._refused(error)
+            try:
+                reply = await IPythonKernel.do_execute(self, code, silent, store_history, user_expressions,
+                                                       allow_stdin, cell_meta=cell_meta, cell_id=cell_id)
             finally:
-                self.__guard.remember_modules()
-        guard, decisive = self.__guard, []
-        threads = guard.foreign_threads()
+                with contextlib.suppress(Exception):  # no report then: the next test's report has it all
+                    sys.audit(warden.CELL_END, box)
+            if box:
+                reply[REPORT_KEY] = box[-1]
+            return reply
+        shell = self.shell
+        self.get_parent()["content"]["code"] = ""  # the kernel's copy of the request no longer holds the test
+        filename = shell.compile.get_code_name(code, code, 0)
+        try:
+            sys.audit(warden.TEST_BEGIN, shell, self, nonce, warden.code_digest(code), filename, box)
+        except Exception as error:
+            return self._refused(error)
+        module, namespace = shell.user_module, shell.user_ns
+        test_module = types.ModuleType(module.__name__)
+        test_module.__dict__.update(namespace)
+        shell.user_module, shell.user_ns = test_module, test_module.__dict__
+        shell.compile.cache = _blank_cache(shell.compile)
         cached = set(linecache.cache)
-        sys.settrace(guard.decisive_call_watcher(decisive))  # Python calls only: cheaper than a profiler
+        reply: dict = {"status": "error", "ename": "KernelError", "evalue": "the test did not run"}
+        sys.settrace(WATCHER)
         try:
             reply = await IPythonKernel.do_execute(self, code, silent, False, user_expressions, allow_stdin,
                                                    cell_meta=cell_meta, cell_id=cell_id)
         finally:
             sys.settrace(None)
-            changed_during = guard.restore()
-            guard.resume_library_callbacks()
-            guard.put_back_shadows()
+            del shell.compile.cache
+            shell.user_module, shell.user_ns = module, namespace
             for name in set(linecache.cache) - cached:
                 linecache.cache.pop(name, None)
-        threads += [name for name in guard.foreign_threads() if name not in threads]
-        problems = []
-        if threads:
-            problems.append(f"background threads started by the submission were running: {', '.join(threads)}")
-        if decisive:
-            problems.append(f"the result depended on student-defined {', '.join(sorted(set(decisive)))}")
-        if changed_during:
-            problems.append(f"the test's environment was changed while it ran: {', '.join(changed_during[:8])}")
-        self.__report = {"nonce": self.__nonce, "restored": self.__restored[:50], "problems": problems}
-        self.__report["mac"] = sign(self.__key, self.__report)
+            # Nothing that held the test's frames or values outlives it.
+            shell.last_execution_result = None
+            sys.last_type = sys.last_value = sys.last_traceback = None
+            shell._last_traceback = None
+            with contextlib.suppress(Exception):  # no report then, and the grader scores the test 0
+                sys.audit(warden.TEST_END, reply.get("status"), reply.get("ename"), reply.get("evalue"), box)
+        if box and isinstance(box[-1], dict):
+            reply[REPORT_KEY] = box[-1]
         return reply
 
+    def _refused(self, error: Exception) -> dict:
+        """The reply for a cell the warden would not start (it then carries no report)."""
+        return {"status": "error", "execution_count": self.execution_count, "ename": "IntegrityError",
+                "evalue": str(error), "traceback": [f"IntegrityError: {error}"], "user_expressions": {}, "payload": []}
+
     def finish_metadata(self, parent, metadata, reply_content):
-        """Attach the signed guard report to a hidden-test cell's reply."""
+        """Move the warden's signed report from the reply into its metadata."""
         metadata = IPythonKernel.finish_metadata(self, parent, metadata, reply_content)
-        if self.__report is not None:
-            metadata[REPORT_KEY] = self.__report
+        report = reply_content.pop(REPORT_KEY, None)
+        if report is not None:
+            metadata[REPORT_KEY] = report
         return metadata
 
 

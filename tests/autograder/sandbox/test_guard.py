@@ -80,16 +80,18 @@ def test_student_threads_are_seen_and_library_threads_are_not(shell):
     assert guard.foreign_threads() == []
 
 
-def test_calls_of_student_comparison_methods_are_recorded(shell):
+def test_calls_of_student_comparison_methods_are_recognised(shell):
     guard = Guard(shell, Kernel())
-    shell.run_cell("class Same:\n    def __eq__(self, other):\n        return True\nvalue = Same()")
-    seen: list[str] = []
+    shell.run_cell("import sys\nclass Same:\n    def __eq__(self, other):\n        global frame\n"
+                   "        frame = sys._getframe()\n        return True\nvalue = Same()\nvalue == 3")
+    assert guard.is_decisive(shell.user_ns["frame"])
     import sys
+    from collections import UserList
 
-    sys.settrace(guard.decisive_call_watcher(seen))
+    library_frames = []
+    sys.settrace(lambda frame, event, arg: library_frames.append(frame) if frame.f_code.co_name == "__eq__" else None)
     try:
-        _ = shell.user_ns["value"] == 3
-        _ = np.array([1.0]) == 1.0  # library comparisons are not recorded
+        _ = UserList([1]) == [1]  # a library's own comparison method
     finally:
         sys.settrace(None)
-    assert seen == ["Same.__eq__"]
+    assert library_frames and not guard.is_decisive(library_frames[0])
