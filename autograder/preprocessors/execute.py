@@ -117,7 +117,7 @@ class SandboxedExecute(Execute):
         check_exposure(readable_paths(settings), secret_folders(self.config))
         kernel = pool.take(settings)
         self._cell_limit = self.timeout
-        self._deadline = time.monotonic() + self.notebook_timeout
+        self._deadline = math.inf  # set when the first cell starts: the kernel's start-up is not the student's
         self._stopped = ""
         self._output_bytes = 0
         self._key = kernel.key.encode()
@@ -145,6 +145,8 @@ class SandboxedExecute(Execute):
         """Run one cell within the remaining time; after a stop, mark it not run."""
         if cell.cell_type != "code":
             return cell, resources
+        if self._deadline == math.inf:
+            self._deadline = time.monotonic() + self.notebook_timeout
         remaining = self._deadline - time.monotonic()
         if not self._stopped and remaining <= 0:
             self._stop(f"the notebook ran past its {self.notebook_timeout} s limit")

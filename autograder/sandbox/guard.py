@@ -49,6 +49,8 @@ def _is_student_function(code: types.CodeType, module_globals: dict, user_ns: di
 class Guard:
     """The interpreter's state before student code, and the means to put it back."""
 
+    DECISIVE_METHODS = DECISIVE_METHODS
+
     def __init__(self, shell, kernel) -> None:
         with warnings.catch_warnings():  # touching deprecated library attributes must print nothing
             warnings.simplefilter("ignore")

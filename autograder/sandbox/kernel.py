@@ -115,6 +115,8 @@ class GradingKernel(IPythonKernel):
         test_module.__dict__.update(namespace)
         shell.user_module, shell.user_ns = test_module, test_module.__dict__
         shell.compile.cache = _blank_cache(shell.compile)
+        mode = shell.InteractiveTB.mode
+        shell.InteractiveTB.set_mode("Plain")  # a failing test's traceback, cheaply: the watcher sees every call
         cached = set(linecache.cache)
         reply: dict = {"status": "error", "ename": "KernelError", "evalue": "the test did not run"}
         sys.settrace(WATCHER)
@@ -124,6 +126,7 @@ class GradingKernel(IPythonKernel):
         finally:
             sys.settrace(None)
             del shell.compile.cache
+            shell.InteractiveTB.set_mode(mode)
             shell.user_module, shell.user_ns = module, namespace
             for name in set(linecache.cache) - cached:
                 linecache.cache.pop(name, None)

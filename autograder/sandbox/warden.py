@@ -147,6 +147,7 @@ def _make_hook(key, readable, scratch, own_pid, trusted, guard_class, protected)
     restore, resume = guard_class.restore, guard_class.resume_library_callbacks
     put_back, remember = guard_class.put_back_shadows, guard_class.remember_modules
     foreign_threads, is_decisive = guard_class.foreign_threads, guard_class.is_decisive
+    decisive_names = frozenset(guard_class.DECISIVE_METHODS)
     state = {"guard": None, "cell": False, "test": None, "busy": 0, "armed": False, "lookup": 0, "threads": []}
     problems: list = []
     attempts: list = []
@@ -303,18 +304,23 @@ def _make_hook(key, readable, scratch, own_pid, trusted, guard_class, protected)
             refuse(f"read outside its folder ({shown})", problem=False)
 
     def hook(event, args):
-        if event not in WATCHED:
+        if event == "object.__getattr__":  # by far the most frequent: every read of a `__code__`
+            if len(args) < 2 or args[1] not in FRAME_ATTRIBUTES:
+                return
+        elif event == TRACE_EVENT:  # every Python call while a test runs
+            frame = args[0] if args else None
+            if (type(frame) is FrameType and frame.f_code.co_name in decisive_names and state["test"] is not None
+                    and len(args) > 1 and args[1] == "call" and is_decisive(state["guard"], frame)):
+                note(f"let its own {frame.f_code.co_qualname} decide a check", True)
+            return
+        elif event not in WATCHED:
+            if event.startswith("ctypes.") and state["armed"]:
+                refuse("use ctypes")
             return
         if event == "sys._getframe" and state["lookup"] == get_ident():
             return
         if event in LIFECYCLE:
             lifecycle(event, args)
-            return
-        if event == TRACE_EVENT:
-            frame = args[0] if args else None
-            if (state["test"] is not None and type(frame) is FrameType and len(args) > 1
-                    and args[1] == "call" and is_decisive(state["guard"], frame)):
-                note(f"let its own {frame.f_code.co_qualname} decide a check", True)
             return
         if event == "sys.addaudithook":
             note(ALWAYS_REFUSED[event], True)
@@ -335,11 +341,9 @@ def _make_hook(key, readable, scratch, own_pid, trusted, guard_class, protected)
             return
         if not state["armed"]:
             return
-        if event in ALWAYS_REFUSED or event.startswith("ctypes."):
-            refuse(ALWAYS_REFUSED.get(event, "use ctypes"))
+        if event in ALWAYS_REFUSED:
+            refuse(ALWAYS_REFUSED[event])
         if event == "sys._getframe" or event == "object.__getattr__":
-            if event == "object.__getattr__" and (len(args) < 2 or args[1] not in FRAME_ATTRIBUTES):
-                return
             if state["test"] is None and not state["busy"]:
                 return
             if get_ident() != main_thread or student_on_stack(caller(2)):

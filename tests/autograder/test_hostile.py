@@ -69,7 +69,7 @@ def cases(root: Path, port: int) -> dict[str, Case]:
         "patch-code-object": Case(2, answers(ex1="import numpy as np\nnp.testing.assert_allclose.__code__ = "
                                                  "(lambda *a, **k: None).__code__\n" + wrong("ex1"),
                                              ex2=wrong("ex2")),
-                                  notes=("assert_allclose (code or defaults)",)),
+                                  notes=("swap a function's code",)),
         "input-transformer": Case(0, {"ex1": "get_ipython().input_transformers_post.append("
                                              "lambda lines: ['pass\\n'])"},
                                   notes=("transformer",)),
@@ -99,7 +99,8 @@ def cases(root: Path, port: int) -> dict[str, Case]:
                                  notes=("__builtins__",)),
         "tracer": Case(5, answers(ex1="import sys\ndef skip_asserts(frame, event, arg):\n"
                                       "    if event == 'exception':\n        frame.f_lineno = frame.f_lineno + 1\n"
-                                      "    return skip_asserts\nsys.settrace(skip_asserts)\n" + wrong("ex1"))),
+                                      "    return skip_asserts\nsys.settrace(skip_asserts)\n" + wrong("ex1")),
+                     notes=("set a trace function",)),
         "metadata-points": Case(5, answers(ex1=wrong("ex1")), write="points"),
         "always-equal": Case(6, answers(ex3="class Same:\n    def __eq__(self, other):\n        return True\n"
                                             "    def __sub__(self, other):\n        return 0\n"
@@ -124,7 +125,7 @@ def cases(root: Path, port: int) -> dict[str, Case]:
                                               "        parent['content']['code'] = 'pass'\n"
                                               "    return await original(*args)\n"
                                               "kernel.shell_handlers['execute_request'] = sneaky"),
-                               notes=("no guard report",)),
+                               notes=("belongs to another cell",)),
         "forged-report": Case(0, answers(ex1=ANSWERS["ex1"] + "\nkernel = get_ipython().kernel\n"
                                              "original = kernel.shell_handlers['execute_request']\n"
                                              "fake = {'nonce': '0', 'restored': [], 'problems': [], 'mac': '0' * 64}\n"
@@ -157,19 +158,21 @@ def cases(root: Path, port: int) -> dict[str, Case]:
                                          "try:\n    leaks.append(os.listdir('..'))\n"
                                          "except Exception as error:\n    leaks.append(type(error).__name__)\n"
                                          "print('LEAKS', leaks)"),
-                          output_has=("LEAKS", "PermissionError"), output_lacks=("b'", "SQLite", HIDDEN_PROBE)),
+                          output_has=("LEAKS", "PermissionError"), output_lacks=("b'", "SQLite", HIDDEN_PROBE),
+                          notes=("blocked: tried to read outside its folder",)),
         "write-gradebook": Case(8, answers(ex1=ANSWERS["ex1"] + f"\nimport sqlite3\ntry:\n"
                                                f"    con = sqlite3.connect({str(db)!r})\n"
                                                "    con.execute('update grade set auto_score = 0')\n"
                                                "    con.commit()\n    print('WROTE')\n"
                                                "except Exception as error:\n"
                                                "    print('BLOCKED', type(error).__name__)"),
-                                output_has=("BLOCKED",), output_lacks=("WROTE",)),
+                                output_has=("BLOCKED",), output_lacks=("WROTE",),
+                                notes=("read outside its folder (" + str(db),)),
         "write-outside": Case(8, answers(ex1=ANSWERS["ex1"] + f"\nfor path in [{PWNED!r}, {str(root / 'pwned')!r}]:\n"
                                              "    try:\n        open(path, 'w').write('x')\n        print('WROTE')\n"
                                              "    except Exception as error:\n"
                                              "        print('BLOCKED', type(error).__name__)"),
-                              output_has=("BLOCKED",), output_lacks=("WROTE",)),
+                              output_has=("BLOCKED",), output_lacks=("WROTE",), notes=("write outside its folder",)),
         "network": Case(8, answers(ex1=ANSWERS["ex1"] + "\nimport socket\nfor attempt in ('tcp', 'udp'):\n    try:\n"
                                        "        if attempt == 'tcp':\n"
                                        f"            socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
@@ -179,19 +182,79 @@ def cases(root: Path, port: int) -> dict[str, Case]:
                                        "        print('CONNECTED')\n"
                                        "    except Exception as error:\n"
                                        "        print('BLOCKED', type(error).__name__)"),
-                        output_has=("BLOCKED",), output_lacks=("CONNECTED",)),
+                        output_has=("BLOCKED",), output_lacks=("CONNECTED",), notes=("use the network",)),
         "processes": Case(8, answers(ex1=ANSWERS["ex1"] + "\nimport os, subprocess\nfor run in "
                                          f"(os.fork, lambda: subprocess.run(['touch', {PWNED!r}])):\n"
                                          "    try:\n        run()\n        print('SPAWNED')\n"
                                          "    except Exception as error:\n"
                                          "        print('BLOCKED', type(error).__name__)"),
-                          output_has=("BLOCKED",), output_lacks=("SPAWNED",)),
+                          output_has=("BLOCKED",), output_lacks=("SPAWNED",), notes=("start another process",)),
         "kill-grader": Case(8, answers(ex1=ANSWERS["ex1"] + "\nimport os, signal\n"
                                            "for target in (os.getppid(), 1, -1):\n    try:\n"
                                            "        os.kill(target, signal.SIGKILL)\n"
                                            "    except Exception as error:\n"
                                            "        print('BLOCKED', type(error).__name__)"),
-                            output_has=("BLOCKED",)),
+                            output_has=("BLOCKED",), notes=("signal another process",)),
+        # Reaching the guard, the tests' frames and source (issue #17)
+        "audit-hook-emits-results": Case(0, {"ex1": "import sys\ndef emit(event, args):\n"
+                                                 "    if event in ('compile', 'exec'):\n        try:\n"
+                                                 "            get_ipython().displayhook(8)\n"
+                                                 "        except Exception:\n            pass\n"
+                                                 "sys.addaudithook(emit)\n"
+                                                 "def double(x):\n    raise NotImplementedError()"},
+                                         notes=("add an audit hook",)),
+        "displayhook-in-answers": Case(0, {"ex1": "def double(x):\n    get_ipython().displayhook('ok')\n"
+                                                  "    raise NotImplementedError()",
+                                           "ex2": "def mean_rows(x):\n    get_ipython().displayhook(3)\n"
+                                                  "    raise NotImplementedError()",
+                                           "ex3": "def absolute(v):\n    get_ipython().displayhook(2)\n"
+                                                  "    raise NotImplementedError()"}),
+        "audit-hook-rebinds-checks": Case(0, {"ex1": "import sys, torch\ndef rebind(event, args):\n"
+                                                     "    if event == 'exec':\n"
+                                                     "        torch.allclose = lambda *a, **k: True\n"
+                                                     "sys.addaudithook(rebind)\n" + wrong("ex1"),
+                                              "ex2": wrong("ex2"), "ex3": wrong("ex3")},
+                                          notes=("add an audit hook",)),
+        "rebind-from-inside": Case(5, answers(ex2="import types\ndef mean_rows(x):\n    global np\n    real = np\n"
+                                                  "    np = types.SimpleNamespace(ones=real.ones, testing="
+                                                  "types.SimpleNamespace(assert_allclose=lambda *a, **k: None))\n"
+                                                  "    return real.asarray(x).mean(axis=1) if real.shape(x) == (2, 3)"
+                                                  " else real.zeros(len(x))"),
+                                   notes=("name 'np'",)),
+        "frame-oracle": Case(6, answers(ex3="import sys\ndef absolute(v):\n"
+                                            "    return sys._getframe(1).f_code.co_consts[1]")),
+        "stack-walk": Case(5, answers(ex1="import inspect\ndef double(x):\n"
+                                          "    inspect.stack()\n    return 2 * x"),
+                           notes=("read the frames of the test",)),
+        "traceback-frames": Case(6, answers(ex3="def absolute(v):\n    try:\n        raise ValueError\n"
+                                                "    except ValueError as error:\n"
+                                                "        caller = error.__traceback__.tb_frame.f_back\n"
+                                                "    return caller.f_locals.get('expected', -v)")),
+        "test-source-leak": Case(8, answers(ex2="import linecache\ncaptured = []\ndef mean_rows(x):\n"
+                                                "    probe = 'HIDDEN-' + 'PROBE'\n"
+                                                "    captured.extend(''.join(e[2]) for e in "
+                                                "list(linecache.cache.values()) if len(e) > 2 and probe in "
+                                                "''.join(e[2]))\n    kernel = get_ipython().kernel\n"
+                                                "    captured.append(kernel.get_parent()['content']['code'])\n"
+                                                "    return x.mean(axis=1)",
+                                            ex3=ANSWERS["ex3"] + "\nimport sys\nprint('CAPTURED', captured, "
+                                                "get_ipython().last_execution_result, "
+                                                "getattr(sys, 'last_value', None))"),
+                                    output_has=("CAPTURED",), output_lacks=(HIDDEN_PROBE, "assert_allclose")),
+        "guard-hunt": Case(8, answers(ex1=ANSWERS["ex1"] + "\nimport gc, ctypes\nkernel = get_ipython().kernel\n"
+                                          "print('KERNEL', sorted(n for n in vars(kernel) if 'guard' in n.lower() "
+                                          "or 'key' in n.lower()))\n"
+                                          "for attempt in (gc.get_objects, lambda: ctypes.CDLL(None)):\n"
+                                          "    try:\n        attempt()\n        print('REACHED')\n"
+                                          "    except Exception as error:\n"
+                                          "        print('BLOCKED', type(error).__name__)"),
+                           output_has=("KERNEL []", "BLOCKED"), output_lacks=("REACHED",),
+                           notes=("walk the garbage collector", "use ctypes")),
+        "always-equal-untraced": Case(6, answers(ex3="import sys\nclass Same:\n    def __eq__(self, other):\n"
+                                                     "        return True\n    def __sub__(self, other):\n"
+                                                     "        return 0\ndef absolute(v):\n"
+                                                     "    sys.settrace(None)\n    return Same()"),
+                                      notes=("set a trace function",)),
         # Limits
         "ignore-interrupts": Case(0, answers(ex1=ANSWERS["ex1"] + "\nimport time\nwhile True:\n    try:\n"
                                                  "        time.sleep(0.05)\n    except KeyboardInterrupt:\n"
