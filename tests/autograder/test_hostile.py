@@ -431,7 +431,9 @@ def test_no_grading_kernel_outlives_the_run(hostile):
 
 
 def _is_grading_kernel(pid: str) -> bool:
+    """A grading kernel started with this test's interpreter (not another checkout's, on a shared machine)."""
     try:
-        return b"autograder.sandbox.kernel" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
+    return b"autograder.sandbox.kernel" in command and command[0] == sys.executable.encode()
