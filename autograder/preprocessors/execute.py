@@ -11,6 +11,7 @@ dropped. Each event is also recorded as a status note for the report.
 import atexit
 import contextlib
 import hmac
+import json
 import math
 import multiprocessing.util
 import secrets
@@ -119,6 +120,8 @@ class SandboxedExecute(Execute):
         self._deadline = time.monotonic() + self.notebook_timeout
         self._stopped = ""
         self._output_bytes = 0
+        self._capped = False
+        self._kept_after_cap: set[tuple[int, str]] = set()
         self._key = kernel.key.encode()
         self._nonces: dict[int, str] = {}
         self._notebook = Path(resources.get("unique_key") or "notebook").name
@@ -201,17 +204,60 @@ class SandboxedExecute(Execute):
         problems = report.get("problems") or []
         return "; ".join(str(p) for p in problems)
 
-    def output(self, outs, msg, display_id, cell_index):
-        """Keep output until the notebook's byte cap; past it, one note and nothing more."""
-        size = len(str(msg.get("content", "")))
-        self._output_bytes += size
-        if self._output_bytes > self.output_limit:
-            if self._output_bytes - size <= self.output_limit:
-                notes.add(f"{self._notebook}: output past {self.output_limit} bytes was dropped")
-                outs.append(NotebookNode(output_type="stream", name="stdout",
-                                         text=f"[autograder: output past {self.output_limit} bytes dropped]\n"))
+    def process_message(self, msg: dict, cell: NotebookNode, cell_index: int) -> NotebookNode | None:
+        """Count every message that changes outputs or widget state against the notebook's byte cap.
+
+        Past the cap each such message is dropped (one note, one marker output), except that a cell
+        still records one shortened error and one shortened stderr output, which decide its score.
+        """
+        if msg.get("msg_type") not in _CHANGES_OUTPUTS:
+            return super().process_message(msg, cell, cell_index)
+        cost = self._message_cost(msg)
+        if self._output_bytes + cost > self.output_limit:
+            self._output_bytes = self.output_limit + 1  # every later message is dropped too
+            self._keep_after_cap(msg, cell, cell_index)
             return None
-        return super().output(outs, msg, display_id, cell_index)
+        self._output_bytes += cost
+        return super().process_message(msg, cell, cell_index)
+
+    def _message_cost(self, msg: dict) -> int:
+        """Bytes `msg` adds to what the worker keeps: content and buffers, times every output it rewrites."""
+        content = msg.get("content") or {}
+        size = _MESSAGE_OVERHEAD + len(json.dumps(content, default=str))
+        size += sum(len(buffer) for buffer in msg.get("buffers") or ()) * 4 // 3  # stored as base64
+        transient = content.get("transient") if isinstance(content, dict) else None
+        display_id = transient.get("display_id") if isinstance(transient, dict) else None
+        if display_id and msg["msg_type"] in {"display_data", "execute_result", "update_display_data"}:
+            rewritten = sum(len(indices) for indices in self._display_id_map.get(display_id, {}).values())
+            size *= rewritten + (msg["msg_type"] != "update_display_data")
+        return size
+
+    def _keep_after_cap(self, msg: dict, cell: NotebookNode, cell_index: int) -> None:
+        """Past the cap: the marker once per notebook, and one shortened error or stderr output per cell."""
+        if not self._capped:
+            self._capped = True
+            notes.add(f"{self._notebook}: output past {self.output_limit} bytes was dropped")
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
+                                             text=f"[autograder: output past {self.output_limit} bytes dropped]\n"))
+        content = msg.get("content") or {}
+        kind = "error" if msg["msg_type"] == "error" else (
+            "stderr" if msg["msg_type"] == "stream" and content.get("name") == "stderr" else None)
+        if kind is None or (cell_index, kind) in self._kept_after_cap:
+            return
+        self._kept_after_cap.add((cell_index, kind))
+        if kind == "error":
+            cell.outputs.append(error_output(str(content.get("ename", "Error"))[:_KEPT_CHARACTERS],
+                                             str(content.get("evalue", ""))[:_KEPT_CHARACTERS]))
+        else:
+            cell.outputs.append(NotebookNode(output_type="stream", name="stderr",
+                                             text=str(content.get("text", ""))[:_KEPT_CHARACTERS]))
+
+
+# iopub messages that add, rewrite or clear outputs, or change widget state kept in the notebook.
+_CHANGES_OUTPUTS = frozenset({"stream", "display_data", "execute_result", "error", "update_display_data",
+                              "clear_output", "comm_open", "comm_msg", "comm_close"})
+_MESSAGE_OVERHEAD = 128  # counted per message, so floods of empty messages reach the cap too
+_KEPT_CHARACTERS = 1000  # of an error or stderr text kept past the cap
 
 
 def run_kernel_shutdown(manager) -> None:
