@@ -11,7 +11,6 @@ removed. It changes no score: errors and streams, which nbgrader grades, are kep
 import base64
 import binascii
 import re
-import uuid
 from html.parser import HTMLParser
 
 import nh3
@@ -41,7 +40,6 @@ _IMAGE_SOURCE = re.compile(r"^(data:image/(png|jpeg|gif|webp|svg\+xml);base64,[a
 _LINK_SCHEMES = {"http", "https", "mailto"}
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
-_CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _TAG = re.compile(r"^[\w.-]{1,100}$")
 
 
@@ -159,9 +157,7 @@ class SanitizeOutputs(NbGraderPreprocessor):
         return nb, resources
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
-        """One cell: its id and tags, its markdown or raw source, its attachments and outputs."""
-        if "id" in cell and not (isinstance(cell.id, str) and _CELL_ID.match(cell.id)):
-            cell.id = uuid.uuid4().hex[:8]
+        """One cell: its tags, its markdown or raw source, its attachments and outputs."""
         tags = cell.get("metadata", {}).get("tags")
         if tags is not None:
             cell.metadata.tags = [tag for tag in tags if isinstance(tag, str) and _TAG.match(tag)] \
