@@ -229,12 +229,13 @@ def cases(root: Path, port: int) -> dict[str, Case]:
         "extra-cells": Case(8, answers(), write="extra", notes=("2 cells added",)),
         # Output paths other than prints (the cap counts every message that changes outputs)
         "display-update-flood": Case(8, answers(ex1=ANSWERS["ex1"] + "\nfrom IPython.display import display\n"
-                                                 "handle = display('x', display_id=True)\nfor _ in range(300):\n"
+                                                 "handle = display('x', display_id=True)\nfor _ in range(100):\n"
                                                  "    display('x', display_id=handle.display_id)\n"
-                                                 "for _ in range(50):\n    handle.update('y' * 100_000)"),
+                                                 "for _ in range(5):\n    handle.update('y' * 200_000)\n"
+                                                 "import time\ntime.sleep(1)"),
                                      notes=("output past",)),
         "clear-output-churn": Case(8, answers(ex1=ANSWERS["ex1"] + "\nfrom IPython.display import clear_output, "
-                                               "display\nfor _ in range(20_000):\n    clear_output(wait=True)\n"
+                                               "display\nfor _ in range(2_000):\n    clear_output(wait=True)\n"
                                                "    display({'text/plain': 'z' * 200}, raw=True)"),
                                    notes=("output past",)),
         "fail-past-the-cap": Case(5, answers(ex1="print('x' * 200_000)\n" + wrong("ex1")), notes=("output past",)),
