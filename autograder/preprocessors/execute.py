@@ -11,7 +11,6 @@ dropped. Each event is also recorded as a status note for the report.
 import atexit
 import contextlib
 import hmac
-import json
 import math
 import multiprocessing.util
 import secrets
@@ -223,7 +222,7 @@ class SandboxedExecute(Execute):
     def _message_cost(self, msg: dict) -> int:
         """Bytes `msg` adds to what the worker keeps: content and buffers, times every output it rewrites."""
         content = msg.get("content") or {}
-        size = _MESSAGE_OVERHEAD + len(json.dumps(content, default=str))
+        size = _MESSAGE_OVERHEAD + _size(content)
         size += sum(len(buffer) for buffer in msg.get("buffers") or ()) * 4 // 3  # stored as base64
         transient = content.get("transient") if isinstance(content, dict) else None
         display_id = transient.get("display_id") if isinstance(transient, dict) else None
@@ -258,6 +257,24 @@ _CHANGES_OUTPUTS = frozenset({"stream", "display_data", "execute_result", "error
                               "clear_output", "comm_open", "comm_msg", "comm_close"})
 _MESSAGE_OVERHEAD = 128  # counted per message, so floods of empty messages reach the cap too
 _KEPT_CHARACTERS = 1000  # of an error or stderr text kept past the cap
+
+
+def _size(value) -> int:
+    """About the bytes `value` takes as JSON, without building the JSON (a message may be huge)."""
+    total, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+            total += 2 * len(item)
+        elif isinstance(item, list | tuple):
+            pending += item
+            total += len(item) + 1
+        elif isinstance(item, str | bytes):
+            total += len(item) + 2
+        else:
+            total += 8
+    return total
 
 
 def run_kernel_shutdown(manager) -> None:

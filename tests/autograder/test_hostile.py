@@ -235,8 +235,8 @@ def cases(root: Path, port: int) -> dict[str, Case]:
                                                  "import time\ntime.sleep(1)"),
                                      notes=("output past",)),
         "clear-output-churn": Case(8, answers(ex1=ANSWERS["ex1"] + "\nfrom IPython.display import clear_output, "
-                                               "display\nfor _ in range(2_000):\n    clear_output(wait=True)\n"
-                                               "    display({'text/plain': 'z' * 200}, raw=True)"),
+                                               "display\nfor _ in range(500):\n    clear_output(wait=True)\n"
+                                               "    display({'text/plain': 'z' * 500}, raw=True)"),
                                    notes=("output past",)),
         "fail-past-the-cap": Case(5, answers(ex1="print('x' * 200_000)\n" + wrong("ex1")), notes=("output past",)),
         "result-before-failure": Case(5, answers(ex1="def double(x):\n    get_ipython().displayhook('full marks')\n"
