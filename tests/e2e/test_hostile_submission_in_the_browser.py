@@ -25,7 +25,8 @@ def js(number: int) -> str:
     return ("(function(n){top['pwned'+n]=true;"
             "fetch('/api/contents/pwned-'+n+'.txt',{method:'PUT',credentials:'include',"
             "headers:{'Content-Type':'application/json','X-XSRFToken':(document.cookie.match(/_xsrf=([^;]+)/)||[0,''])[1]},"
-            "body:JSON.stringify({type:'file',format:'text',content:'pwned'})});"
+            "body:JSON.stringify({type:'file',format:'text',content:'pwned'})})"
+            ".then(function(r){top['wrote'+n]=r.status});"
             f"top.alert('pwned'+n);}})({number})")
 
 
@@ -75,9 +76,13 @@ def hostile_lab(hostile_course, tmp_path_factory):
         yield lab
 
 
-def _open_and_try_everything(page, url: str, dialogs: list) -> None:
-    """Load `url`, click every link the payloads could hide behind, and give scripts time to act."""
+def _open_and_try_everything(page, url: str, dialogs: list, lab=None) -> None:
+    """Load `url` (after JupyterLab, as an instructor would, which sets the session's cookies), click
+    every link the payloads could hide behind, and give scripts time to act."""
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    if lab is not None:
+        page.goto(lab.url("lab"))
+        page.wait_for_load_state("load")
     page.goto(url)
     page.wait_for_load_state("load")
     for frame in page.frames:
@@ -89,24 +94,27 @@ def _open_and_try_everything(page, url: str, dialogs: list) -> None:
 
 
 def _flags(page) -> list[str]:
+    """Payloads that ran (with the status of their write, if it got one), as seen from every frame."""
     flags = []
     for frame in page.frames:
         try:
-            flags += frame.evaluate(f"() => {list(PAYLOADS)}.filter(n => window.top['pwned' + n]).map(String)")
+            flags += frame.evaluate(f"() => {list(PAYLOADS)}.filter(n => window.top['pwned' + n])"
+                                    ".map(n => n + ' wrote ' + window.top['wrote' + n])")
         except Exception as error:  # a sandboxed frame of another origin cannot be read; say so
             flags.append(f"unreadable frame: {error}")
     return flags
 
 
 def _assert_nothing_ran(page, course, dialogs: list) -> None:
-    written = sorted(path.name for path in course.root.glob("pwned-*"))
-    assert (_flags(page), written, dialogs) == ([], [], [])
+    found = {"payloads that ran": _flags(page), "dialogs": dialogs,
+             "files written into the course root": sorted(path.name for path in course.root.glob("pwned-*"))}
+    assert not any(found.values()), found
 
 
 def test_formgrader_shows_the_hostile_submission_inert(hostile_course, hostile_lab, page):
     course, submission_id = hostile_course
     dialogs: list[str] = []
-    _open_and_try_everything(page, hostile_lab.url(f"formgrader/submissions/{submission_id}/"), dialogs)
+    _open_and_try_everything(page, hostile_lab.url(f"formgrader/submissions/{submission_id}/"), dialogs, hostile_lab)
     page.get_by_text("table below").first.scroll_into_view_if_needed()
     page.screenshot(path=hostile_lab.artifacts / "6-formgrader-hostile-submission.png", full_page=True)
     assert page.locator("table.dataframe").count() == 1, "a pandas table should still render"
@@ -118,7 +126,7 @@ def test_the_feedback_file_is_inert(hostile_course, hostile_lab, page):
     course, _ = hostile_course
     feedback = course.folder("feedback") / "mallory" / "quiz" / "quiz.html"
     dialogs: list[str] = []
-    _open_and_try_everything(page, hostile_lab.url(f"files/{feedback.relative_to(course.root)}"), dialogs)
+    _open_and_try_everything(page, hostile_lab.url(f"files/{feedback.relative_to(course.root)}"), dialogs, hostile_lab)
     page.screenshot(path=hostile_lab.artifacts / "7-feedback-hostile-submission.png", full_page=True)
     assert page.locator("table.dataframe").count() == 1
     _assert_nothing_ran(page, course, dialogs)
