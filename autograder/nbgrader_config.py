@@ -24,7 +24,12 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.course import GRADING_ENVIRONMENT
-from autograder.preprocessors import PointsAndMessages, RestoreTestCells, SandboxedExecute
+from autograder.preprocessors import (
+    PointsAndMessages,
+    RestoreTestCells,
+    SandboxedExecute,
+    SanitizeOutputs,
+)
 
 course_root = Path(__file__).resolve().parent.parent
 work = course_root / "work"
@@ -45,11 +50,14 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Grading runs each submission in a confined, guarded kernel (autograder/SECURITY.md): nbgrader's
-# chains with two steps swapped in: deleted test cells are put back, and execution is sandboxed.
+# chains with steps swapped in: deleted test cells are put back; execution is sandboxed and a test
+# cell is scored from the kernel's signed report only; and script or active HTML is removed from what the instructor's
+# browser shows (Formgrader renders the autograded notebooks on the server's origin).
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RestoreTestCells, OverwriteKernelspec,
                                       OverwriteCells, CheckCellMetadata]
-c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, SanitizeOutputs, ClearMetadataPreprocessor,
+                                       LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                       CheckCellMetadata]
 # Limits that fail closed; lessons run in under 30 s, so these are generous.
 c.Execute.timeout = 60  # per cell, seconds
 c.SandboxedExecute.notebook_timeout = 300
@@ -68,4 +76,6 @@ c.IgnorePattern.pattern = r"\w*Warning: "
 # Student feedback shows each test's points and message but never the hidden tests' source: strip
 # it before the HTML is written. The autograded notebooks (the instructor's view) keep everything.
 # Test cells then show one line each: points and the error message, no traceback, no prints.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, PointsAndMessages, CSSHTMLHeaderPreprocessor]
+# Feedback HTML is cleaned of script and active HTML again, whatever the autograded copy holds.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, PointsAndMessages, SanitizeOutputs,
+                                    CSSHTMLHeaderPreprocessor]

@@ -2,6 +2,7 @@
 
 from autograder.preprocessors.execute import SandboxedExecute
 from autograder.preprocessors.feedback import PointsAndMessages
+from autograder.preprocessors.sanitize import SanitizeOutputs
 from autograder.preprocessors.structure import RestoreTestCells
 
-__all__ = ["PointsAndMessages", "RestoreTestCells", "SandboxedExecute"]
+__all__ = ["PointsAndMessages", "RestoreTestCells", "SandboxedExecute", "SanitizeOutputs"]

@@ -120,6 +120,8 @@ class SandboxedExecute(Execute):
         self._deadline = math.inf  # set when the first cell starts: the kernel's start-up is not the student's
         self._stopped = ""
         self._output_bytes = 0
+        self._capped = False
+        self._kept_after_cap: set[tuple[int, str]] = set()
         self._key = kernel.key.encode()
         self._nonces: dict[int, str] = {}
         self._sources: dict[int, str] = {}
@@ -165,17 +167,25 @@ class SandboxedExecute(Execute):
             limit = "notebook's" if self.timeout < (self._cell_limit or math.inf) else "cell"
             seconds = self.notebook_timeout if limit == "notebook's" else self._cell_limit
             self._stop(f"a cell ran past the {limit} {seconds} s limit and its kernel was killed")
+            self._unverified_outputs_dropped(cell)
             cell.outputs.append(error_output("TimeLimitExceeded", f"this cell ran past the {limit} {seconds} s "
                                              "limit, so its kernel was stopped; later cells were not run"))
             run_kernel_shutdown(self.km)
         except DeadKernelError:
             self._stop("the kernel died (memory limit reached, or the code ended its own process)")
+            self._unverified_outputs_dropped(cell)
             cell.outputs.append(error_output("KernelDied", "the kernel died while this cell ran (memory limit "
                                              f"{self.memory_limit / 2**30:.1f} GiB, or the code ended the process);"
                                              " later cells were not run"))
         finally:
             cell.source = source
         return cell, resources
+
+    @staticmethod
+    def _unverified_outputs_dropped(cell: NotebookNode) -> None:
+        """A test cell that never finished has no report: keep only its printed text (nothing else scores)."""
+        if is_test_cell(cell):
+            cell.outputs = [output for output in cell.outputs if output.get("output_type") == "stream"]
 
     def _stop(self, reason: str) -> None:
         self._stopped = reason
@@ -241,17 +251,78 @@ class SandboxedExecute(Execute):
                 error.traceback = list(output.get("traceback") or error.traceback)
         return [*kept, error]
 
-    def output(self, outs, msg, display_id, cell_index):
-        """Keep output until the notebook's byte cap; past it, one note and nothing more."""
-        size = len(str(msg.get("content", "")))
-        self._output_bytes += size
-        if self._output_bytes > self.output_limit:
-            if self._output_bytes - size <= self.output_limit:
-                notes.add(f"{self._notebook}: output past {self.output_limit} bytes was dropped")
-                outs.append(NotebookNode(output_type="stream", name="stdout",
-                                         text=f"[autograder: output past {self.output_limit} bytes dropped]\n"))
+    def process_message(self, msg: dict, cell: NotebookNode, cell_index: int) -> NotebookNode | None:
+        """Count every message that changes outputs or widget state against the notebook's byte cap.
+
+        Past the cap each such message is dropped (one note, one marker output), except that a cell
+        still records one shortened error and one shortened stderr output, which decide its score.
+        """
+        if msg.get("msg_type") not in _CHANGES_OUTPUTS:
+            return super().process_message(msg, cell, cell_index)
+        cost = self._message_cost(msg)
+        if self._output_bytes + cost > self.output_limit:
+            self._output_bytes = self.output_limit + 1  # every later message is dropped too
+            self._keep_after_cap(msg, cell, cell_index)
             return None
-        return super().output(outs, msg, display_id, cell_index)
+        self._output_bytes += cost
+        return super().process_message(msg, cell, cell_index)
+
+    def _message_cost(self, msg: dict) -> int:
+        """Bytes `msg` adds to what the worker keeps: content and buffers, times every output it rewrites."""
+        content = msg.get("content") or {}
+        size = _MESSAGE_OVERHEAD + _size(content)
+        size += sum(len(buffer) for buffer in msg.get("buffers") or ()) * 4 // 3  # stored as base64
+        transient = content.get("transient") if isinstance(content, dict) else None
+        display_id = transient.get("display_id") if isinstance(transient, dict) else None
+        if display_id and msg["msg_type"] in {"display_data", "execute_result", "update_display_data"}:
+            rewritten = sum(len(indices) for indices in self._display_id_map.get(display_id, {}).values())
+            size *= rewritten + (msg["msg_type"] != "update_display_data")
+        return size
+
+    def _keep_after_cap(self, msg: dict, cell: NotebookNode, cell_index: int) -> None:
+        """Past the cap: the marker once per notebook, and one shortened error or stderr output per cell."""
+        if not self._capped:
+            self._capped = True
+            notes.add(f"{self._notebook}: output past {self.output_limit} bytes was dropped")
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
+                                             text=f"[autograder: output past {self.output_limit} bytes dropped]\n"))
+        content = msg.get("content") or {}
+        kind = "error" if msg["msg_type"] == "error" else (
+            "stderr" if msg["msg_type"] == "stream" and content.get("name") == "stderr" else None)
+        if kind is None or (cell_index, kind) in self._kept_after_cap:
+            return
+        self._kept_after_cap.add((cell_index, kind))
+        if kind == "error":
+            cell.outputs.append(error_output(str(content.get("ename", "Error"))[:_KEPT_CHARACTERS],
+                                             str(content.get("evalue", ""))[:_KEPT_CHARACTERS]))
+        else:
+            cell.outputs.append(NotebookNode(output_type="stream", name="stderr",
+                                             text=str(content.get("text", ""))[:_KEPT_CHARACTERS]))
+
+
+# iopub messages that add, rewrite or clear outputs, or change widget state kept in the notebook.
+_CHANGES_OUTPUTS = frozenset({"stream", "display_data", "execute_result", "error", "update_display_data",
+                              "clear_output", "comm_open", "comm_msg", "comm_close"})
+_MESSAGE_OVERHEAD = 128  # counted per message, so floods of empty messages reach the cap too
+_KEPT_CHARACTERS = 1000  # of an error or stderr text kept past the cap
+
+
+def _size(value) -> int:
+    """About the bytes `value` takes as JSON, without building the JSON (a message may be huge)."""
+    total, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+            total += 2 * len(item)
+        elif isinstance(item, list | tuple):
+            pending += item
+            total += len(item) + 1
+        elif isinstance(item, str | bytes):
+            total += len(item) + 2
+        else:
+            total += 8
+    return total
 
 
 def run_kernel_shutdown(manager) -> None:

@@ -12,6 +12,7 @@ import sys
 import threading
 import uuid
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -28,6 +29,14 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux" or landlock.abi_version(
                                 reason="the grading sandbox needs Linux with Landlock ABI >= 6")
 CONFIG = Path(__file__).resolve().parents[2] / "autograder" / "nbgrader_config.py"
 PWNED = f"/tmp/hostile-{uuid.uuid4().hex}"
+ACTIVE = "ACTIVE-PAYLOAD-5c1e"  # in every payload that would run script in the instructor's browser
+SCRIPT_OUTPUTS = (
+    "from IPython.display import HTML, Javascript, Markdown, SVG, display\n"
+    f"display(HTML('<script>window.{ACTIVE}=1</script><img src=x onerror=\"{ACTIVE}()\">'))\n"
+    f"display(Javascript('window.{ACTIVE}=1'))\n"
+    f"display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"{ACTIVE}()\"></svg>'))\n"
+    f"display(Markdown('[click](javascript:{ACTIVE}())'))\n"
+    f"display({{'application/vnd.jupyter.widget-view+json': {{'model_id': '{ACTIVE}'}}, 'text/plain': 'w'}}, raw=True)")
 
 
 def wrong(grade_id: str) -> str:
@@ -46,7 +55,8 @@ class Case:
     score: float
     answers: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # substrings that must appear in the submission's notes
-    write: str = "notebook"  # or: text, binary, renamed, no-notebook, delete-tests, edit-tests, extra, slow, points
+    write: str = "notebook"  # or: text, binary, renamed, no-notebook, delete-tests, edit-tests, extra, slow, points,
+    # markup (a markdown and a raw cell with script added)
     output_has: tuple[str, ...] = ()  # substrings of the autograded notebook's student-cell outputs
     output_lacks: tuple[str, ...] = ()
 
@@ -280,6 +290,22 @@ def cases(root: Path, port: int) -> dict[str, Case]:
         "edited-tests": Case(5, answers(ex1=wrong("ex1")), write="edit-tests",
                              notes=("edited test cells graded as originally written: ex1-tests",)),
         "extra-cells": Case(8, answers(), write="extra", notes=("2 cells added",)),
+        # Output paths other than prints (the cap counts every message that changes outputs)
+        "display-update-flood": Case(8, answers(ex1=ANSWERS["ex1"] + "\nfrom IPython.display import display\n"
+                                                 "handle = display('x', display_id=True)\nfor _ in range(100):\n"
+                                                 "    display('x', display_id=handle.display_id)\n"
+                                                 "for _ in range(5):\n    handle.update('y' * 200_000)\n"
+                                                 "import time\ntime.sleep(1)"),
+                                     notes=("output past",)),
+        "clear-output-churn": Case(8, answers(ex1=ANSWERS["ex1"] + "\nfrom IPython.display import clear_output, "
+                                               "display\nfor _ in range(500):\n    clear_output(wait=True)\n"
+                                               "    display({'text/plain': 'z' * 500}, raw=True)"),
+                                   notes=("output past",)),
+        "fail-past-the-cap": Case(5, answers(ex1="print('x' * 200_000)\n" + wrong("ex1")), notes=("output past",)),
+        "result-before-failure": Case(5, answers(ex1="def double(x):\n    get_ipython().displayhook('full marks')\n"
+                                                     "    return x")),
+        "script-in-outputs": Case(8, answers(ex1=ANSWERS["ex1"] + f"\n{SCRIPT_OUTPUTS}"), write="markup",
+                                  notes=("removed from what the instructor's browser shows",)),
     }
 
 
@@ -310,6 +336,10 @@ def write_submission(course: Course, student: str, case: Case) -> None:
         tests[0].metadata.nbgrader["points"] = 100
         solution = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1")
         solution.metadata.nbgrader.update(grade=True, points=50)
+    if case.write == "markup":
+        notebook.cells += [nbformat.v4.new_markdown_cell(f"Done <script>window.{ACTIVE}=1</script> "
+                                                         f"[see](javascript:{ACTIVE}())"),
+                           nbformat.v4.new_raw_cell(f"<img src=x onerror={ACTIVE}()>")]
     if case.write == "extra":
         notebook.cells += [nbformat.v4.new_code_cell("print('scratch')"), nbformat.v4.new_markdown_cell("notes")]
     name = "quiz (1).ipynb" if case.write == "renamed" else "quiz.ipynb"
@@ -437,3 +467,42 @@ def _is_grading_kernel(pid: str) -> bool:
     except OSError:
         return False
     return b"autograder.sandbox.kernel" in command and command[0] == sys.executable.encode()
+
+
+def test_output_stays_small_whatever_path_it_takes(hostile):
+    course, _, _, _ = hostile
+    for step, limit in (("autograded", 512 * 2**10), ("feedback", 2**20)):
+        for path in course.folder(step).rglob("quiz.*"):
+            assert path.stat().st_size < limit, (path, path.stat().st_size)
+
+
+def test_nothing_the_instructor_opens_carries_an_active_payload(hostile):
+    course, _, _, _ = hostile
+    notebook = nbformat.read(course.folder("autograded") / "script-in-outputs" / "quiz" / "quiz.ipynb", as_version=4)
+    shown = [cell.source for cell in notebook.cells if cell.cell_type != "code"]
+    shown += [str(output) for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert [text for text in shown if ACTIVE in text] == []
+    for path in course.folder("feedback").rglob("*.html"):
+        active = _ActiveParts()
+        active.feed(path.read_text())
+        assert [part for part in active.parts if ACTIVE in part] == [], path
+
+
+class _ActiveParts(HTMLParser):
+    """Everything in an HTML page that a browser may run: scripts and attribute values (handlers, URLs)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.parts += [value or "" for _, value in attrs]
+        self.in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self.in_script = False
+
+    def handle_data(self, data):
+        if self.in_script:
+            self.parts.append(data)

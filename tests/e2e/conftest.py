@@ -1,5 +1,6 @@
 """A JupyterLab server on loopback over a private, graded copy of the course, and a headless Chromium."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,11 +75,10 @@ class Lab:
         return f"{self.base}/{path.lstrip('/')}?token={self.token}"
 
 
-@pytest.fixture(scope="session")
-def lab_server(graded_course, tmp_path_factory):
-    """A JupyterLab server (nbgrader extensions on) rooted at the graded course copy."""
+@contextlib.contextmanager
+def serve_lab(root: Path, config_folder: Path, home: Path) -> Iterator[Lab]:
+    """A JupyterLab server (nbgrader extensions on) rooted at `root`, reading nbgrader_config.py in `config_folder`."""
     port = _free_port()
-    home = tmp_path_factory.mktemp("jupyter-home")
     settings = home / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
@@ -87,9 +88,8 @@ def lab_server(graded_course, tmp_path_factory):
     log = (home / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}",
-         f"--ServerApp.root_dir={graded_course.root}"],
-        cwd=graded_course.root / "autograder", env=env, stdout=log, stderr=subprocess.STDOUT,
+         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}"],
+        cwd=config_folder, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -105,13 +105,23 @@ def lab_server(graded_course, tmp_path_factory):
         server.terminate()
         pytest.fail(f"JupyterLab did not start; see {home / 'server.log'}")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    yield Lab(base, TOKEN, ARTIFACTS)
-    server.terminate()
     try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+        yield Lab(base, TOKEN, ARTIFACTS)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def lab_server(graded_course, tmp_path_factory):
+    """A JupyterLab server (nbgrader extensions on) rooted at the graded course copy."""
+    home = tmp_path_factory.mktemp("jupyter-home")
+    with serve_lab(graded_course.root, graded_course.root / "autograder", home) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="session")
