@@ -18,6 +18,7 @@ import importlib
 import linecache
 import os
 import sys
+import traceback
 import types
 
 from ipykernel.ipkernel import IPythonKernel
@@ -50,13 +51,22 @@ def _preload() -> None:
         tqdm.tqdm.monitor_interval = 0  # its monitor thread would look like a student's thread
 
 
-def _blank_cache(compiler):
-    """A stand-in for IPython's `compile.cache` that names the test's code but stores blank lines."""
-    def cache(transformed_code: str, number: int = 0, raw_code: str | None = None) -> str:
-        name = compiler.get_code_name(raw_code or transformed_code, transformed_code, number)
-        linecache.cache[name] = (0, None, ["\n"] * len(transformed_code.splitlines()), name)
-        return name
-    return cache
+def _message(error: BaseException) -> str:
+    """An exception's message; one whose `__str__` fails is named by its type only."""
+    try:
+        return str(error)
+    except Exception:
+        return ""
+
+
+def _traceback(error: BaseException) -> list[str]:
+    """How a failed test is shown to the instructor: a check's one-line message, or the traceback."""
+    if any(cls.__name__ in ("CheckFailed", "NotImplementedError") for cls in type(error).__mro__):
+        return [f"\x1b[0;31m✗ {_message(error)}\x1b[0m"]
+    try:
+        return [line.rstrip("\n") for line in traceback.format_exception(error)]
+    except Exception:
+        return [f"{type(error).__name__}: {_message(error)}"]
 
 
 class GradingKernel(IPythonKernel):
@@ -68,7 +78,7 @@ class GradingKernel(IPythonKernel):
         super().__init__(**kwargs)
         _preload()
         # This module's namespace by reference: run as a script it is not in sys.modules as itself.
-        warden.install(GradingKernel.do_execute.__code__, guard.Guard,
+        warden.install(GradingKernel.do_execute.__code__, GradingKernel._run_test.__code__, guard.Guard,
                        (GradingKernel.do_execute.__globals__, guard, warden, guard.Guard, GradingKernel,
                         IPythonKernel, sys.modules["builtins"], sys, types, linecache))
 
@@ -110,34 +120,39 @@ class GradingKernel(IPythonKernel):
             sys.audit(warden.TEST_BEGIN, shell, self, nonce, warden.code_digest(code), filename, box)
         except Exception as error:
             return self._refused(error)
-        module, namespace = shell.user_module, shell.user_ns
-        test_module = types.ModuleType(module.__name__)
-        test_module.__dict__.update(namespace)
-        shell.user_module, shell.user_ns = test_module, test_module.__dict__
-        shell.compile.cache = _blank_cache(shell.compile)
-        mode = shell.InteractiveTB.mode
-        shell.InteractiveTB.set_mode("Plain")  # a failing test's traceback, cheaply: the watcher sees every call
-        cached = set(linecache.cache)
-        reply: dict = {"status": "error", "ename": "KernelError", "evalue": "the test did not run"}
-        sys.settrace(WATCHER)
-        try:
-            reply = await IPythonKernel.do_execute(self, code, silent, False, user_expressions, allow_stdin,
-                                                   cell_meta=cell_meta, cell_id=cell_id)
-        finally:
-            sys.settrace(None)
-            del shell.compile.cache
-            shell.InteractiveTB.set_mode(mode)
-            shell.user_module, shell.user_ns = module, namespace
-            for name in set(linecache.cache) - cached:
-                linecache.cache.pop(name, None)
-            # Nothing that held the test's frames or values outlives it.
-            shell.last_execution_result = None
-            sys.last_type = sys.last_value = sys.last_traceback = None
-            shell._last_traceback = None
-            with contextlib.suppress(Exception):  # no report then, and the grader scores the test 0
-                sys.audit(warden.TEST_END, reply.get("status"), reply.get("ename"), reply.get("evalue"), box)
+        reply = self._run_test(shell, code, filename)
+        with contextlib.suppress(Exception):  # no report then, and the grader scores the test 0
+            sys.audit(warden.TEST_END, reply.get("status"), reply.get("ename"), reply.get("evalue"), box)
         if box and isinstance(box[-1], dict):
             reply[REPORT_KEY] = box[-1]
+        return reply
+
+    def _run_test(self, shell, code: str, filename: str) -> dict:
+        """Run a test's code in a private copy of the notebook's namespace and return the reply.
+
+        Not through IPython's run_cell: the namespace a test runs in would then be the shell's
+        `user_ns`, which student code can read while the test calls it. Here the copy is held only
+        by this frame and the test's own, which the warden keeps student code from reading.
+        """
+        namespace = dict(shell.user_ns)
+        linecache.cache[filename] = (0, None, ["\n"] * (code.count("\n") + 1), filename)  # its name, not its source
+        reply = {"status": "ok", "execution_count": self.execution_count, "user_expressions": {}, "payload": []}
+        try:
+            compiled = compile(shell.transform_cell(code), filename, "exec")
+            sys.settrace(WATCHER)
+            try:
+                exec(compiled, namespace)
+            finally:
+                sys.settrace(None)
+        except BaseException as error:  # whatever the test raised (SystemExit too) is its outcome
+            reply.update(status="error", ename=type(error).__name__, evalue=_message(error),
+                         traceback=_traceback(error))
+            shell._showtraceback(type(error), error, reply["traceback"])
+        finally:
+            linecache.cache.pop(filename, None)
+            namespace.clear()
+            sys.last_type = sys.last_value = sys.last_traceback = None
+            shell._last_traceback = None
         return reply
 
     def _refused(self, error: Exception) -> dict:

@@ -10,8 +10,9 @@ only through `gc`, `ctypes` or frames - which the hook refuses. From the moment 
   `ctypes`, and swapping a function's `__code__` (Python 3.11 raises no event for starting a
   thread: the guard reports student threads alive at the start or end of a test instead);
 - while a hidden test runs (or the guard does), it refuses frame access (`sys._getframe`, the
-  frames of tracebacks, generators and coroutines) when student code is on the calling stack, and
-  the test then scores 0: no student function can read the calling test's values;
+  frames of tracebacks, generators and coroutines) asked for by student code, directly or through
+  `inspect` or `traceback`, and the test then scores 0: no student function can read the calling
+  test's values that way (library code using frames for itself is left alone);
 - it records, and refuses, attempts to read or write outside the kernel's folders, to use the
   network, to signal another process or to start one, so an instructor can tell an accident from
   an attempt;
@@ -111,10 +112,11 @@ def _read_key() -> bytes:
         return pipe.read()
 
 
-def install(trusted: types.CodeType, guard_class: type, protected: tuple) -> None:
+def install(trusted: types.CodeType, tracing: types.CodeType, guard_class: type, protected: tuple) -> None:
     """Install the hook, once, before any student code: `trusted` is the kernel's `do_execute` code,
-    `guard_class` makes the guard, and `protected` lists the modules, classes and module namespaces
-    whose contents are put back before the guard runs (the guard's own code among them)."""
+    `tracing` the kernel code that switches the watcher on and off, `guard_class` makes the guard,
+    and `protected` lists the modules, classes and module namespaces whose contents are put back
+    before the guard runs (the guard's own code among them)."""
     private = {"__builtins__": dict(vars(builtins)), "__name__": "autograder.sandbox.warden.private"}
     for name in ("payload", "normal_path", "beneath", "_make_hook"):
         function = globals()[name]
@@ -125,16 +127,20 @@ def install(trusted: types.CodeType, guard_class: type, protected: tuple) -> Non
         "WRITE_FLAGS", "MAX_ATTEMPTS", "hmac_digest", "getframe", "get_ident", "ModuleType", "FunctionType",
         "FrameType")})
     readable = tuple(filter(None, os.environ.pop(READABLE_VARIABLE, "").split(os.pathsep)))
-    hook = private["_make_hook"](_read_key(), readable, os.getcwd(), os.getpid(), trusted, guard_class, protected)
+    hook = private["_make_hook"](_read_key(), readable, os.getcwd(), os.getpid(), trusted, tracing, guard_class,
+                                 protected, os.path.dirname(os.__file__))
     sys.addaudithook(hook)
 
 
-def _make_hook(key, readable, scratch, own_pid, trusted, guard_class, protected):
+def _make_hook(key, readable, scratch, own_pid, trusted, tracing, guard_class, protected, standard_library):
     """Build the hook. Runs with the private globals of `install`: nothing here is looked up in a
     namespace student code can change."""
     library = tuple(folder for folder in readable if folder not in ("/proc", "/sys", "/etc", "/dev", "/dev/null"))
+    # Standard-library modules that hand frames to their caller (`inspect.stack()`, `traceback.walk_stack`).
+    frame_handing = frozenset(standard_library + "/" + name for name in ("inspect.py", "traceback.py"))
     main_thread = get_ident()
     guard_codes = (guard_class._restore.__code__,)
+    tracer_codes = (trusted, tracing)
     saved = []
     for owner in protected:  # modules, classes, or a module's namespace dict
         namespace = owner if type(owner) is dict else vars(owner)
@@ -167,19 +173,6 @@ def _make_hook(key, readable, scratch, own_pid, trusted, guard_class, protected)
         if filename.startswith("<frozen "):
             return False
         return not beneath(filename, library)
-
-    def student_on_stack(frame):
-        """Whether student code is anywhere between `frame` and the running test (or the top)."""
-        test = state["test"]
-        stop = test[3] if test is not None else None
-        while frame is not None:
-            code = frame.f_code
-            if code.co_filename == stop:
-                return False
-            if student_code(code):
-                return True
-            frame = frame.f_back
-        return False
 
     def note(what, problem):
         if what not in attempts and len(attempts) < MAX_ATTEMPTS:
@@ -328,7 +321,7 @@ def _make_hook(key, readable, scratch, own_pid, trusted, guard_class, protected)
         if event in ("sys.settrace", "sys.setprofile"):
             frame = caller(2)
             if frame is not None and get_ident() == main_thread and (
-                    frame.f_code is trusted or (state["busy"] and frame.f_code in guard_codes)):
+                    frame.f_code in tracer_codes or (state["busy"] and frame.f_code in guard_codes)):
                 return  # the kernel switching its watcher, or the guard clearing tracing
             if state["armed"]:
                 refuse(ALWAYS_REFUSED[event])
@@ -346,12 +339,16 @@ def _make_hook(key, readable, scratch, own_pid, trusted, guard_class, protected)
         if event == "sys._getframe" or event == "object.__getattr__":
             if state["test"] is None and not state["busy"]:
                 return
-            if get_ident() != main_thread or student_on_stack(caller(2)):
+            frame = caller(2)
+            while frame is not None and frame.f_code.co_filename in frame_handing:
+                frame = frame.f_back  # whoever asked `inspect` or `traceback` for frames
+            if get_ident() != main_thread or frame is None or student_code(frame.f_code):
                 refuse("read the frames of the test that called it")
             return
         if event == "compile" or event == "code.__new__":
             filename = args[1] if len(args) > 1 else None
-            if type(filename) is str and beneath(filename, library) and student_on_stack(caller(2)):
+            frame = caller(2) if type(filename) is str and beneath(filename, library) else None
+            if frame is not None and student_code(frame.f_code):
                 refuse("compile code under a library's file name")
             return
         if event in PROCESS_EVENTS:
