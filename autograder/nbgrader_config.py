@@ -46,7 +46,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Grading runs each submission in a confined, guarded kernel (autograder/SECURITY.md): nbgrader's
 # chains with two steps swapped in: deleted test cells are put back, and execution is sandboxed.
-c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RestoreTestCells, OverwriteKernelspec,
+c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreTestCells, DeduplicateIds, OverwriteKernelspec,
                                       OverwriteCells, CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]

@@ -33,6 +33,7 @@ from autograder.sandbox.kernel import PRELOAD_VARIABLE
 
 SYSTEM_READABLE = ["/usr", "/lib", "/lib64", "/bin", "/etc", "/proc", "/sys",
                    "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"]
+_shared_disk: list[str] = []  # kernels of this process that wrote to the shared disk (no tmpfs of their own)
 KEPT_ENVIRONMENT = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "JPY_PARENT_PID", "MPLBACKEND", "MPLCONFIGDIR",
                     PRELOAD_VARIABLE, "PYDEVD_DISABLE_FILE_VALIDATION"]
 
@@ -198,6 +199,8 @@ class Kernel:
         """
         if not self._confined():
             return
+        if not self.has_private_scratch():
+            _shared_disk.append(self.scratch.name)
         target_root = self.scratch_seen_by_kernel
         for directory, folders, files in os.walk(folder):  # os.walk does not descend into linked folders
             relative = Path(directory).relative_to(folder)
@@ -229,6 +232,16 @@ class Kernel:
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.log.unlink(missing_ok=True)
             release_cgroup(self.pid)
+
+
+def used_shared_disk() -> bool:
+    """Whether a kernel given files since the last call wrote on the shared disk; clears the record.
+
+    Such a kernel's "no space left" may be another kernel's or the grader's doing, not its own.
+    """
+    used = bool(_shared_disk)
+    _shared_disk.clear()
+    return used
 
 
 def folder_bytes(folder: Path) -> int:
