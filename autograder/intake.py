@@ -71,6 +71,13 @@ def links_and_special_files(folder: Path) -> list[str]:
     return sorted(found)
 
 
+def _size(count: int) -> str:
+    """A byte count as people read it: 100 bytes, 4 KiB, 3.2 MiB."""
+    if count >= 2**20:
+        return f"{count / 2**20:.3g} MiB"
+    return f"{count / 2**10:.3g} KiB" if count >= 2**10 else f"{count} bytes"
+
+
 def _cell_bytes(cell: nbformat.NotebookNode) -> int:
     attachments = cell.get("attachments") or {}
     return len(cell.get("source", "").encode()) + sum(len(str(item)) for item in attachments.values())
@@ -82,8 +89,7 @@ def trim_cells(notebook: nbformat.NotebookNode, limit: int) -> list[int]:
     for position, cell in enumerate(notebook.cells, start=1):
         size = _cell_bytes(cell)
         if size > limit:
-            marker = f"[autograder: this cell held {size / 2**20:.1f} MiB, over the {limit / 2**20:g} MiB limit; " \
-                     "it was left out]"
+            marker = f"[autograder: this cell held {_size(size)}, over the {_size(limit)} limit; it was left out]"
             cell.source = f"# {marker}" if cell.cell_type == "code" else marker
             cell.pop("attachments", None)
             trimmed.append(position)
@@ -119,8 +125,8 @@ def inspect(folder: Path, expected: dict[str, set[str]], limits: IntakeLimits | 
         size = path.stat().st_size
         if size > limits.notebook_bytes:
             intake.unusable.append(name)
-            intake.notes.append(f"{name}: {size / 2**20:.1f} MiB, over the {limits.notebook_bytes / 2**20:g} MiB "
-                                "limit for a notebook; not read, scored 0, file kept as submitted")
+            intake.notes.append(f"{name}: {_size(size)}, over the {_size(limits.notebook_bytes)} limit for a "
+                                "notebook; not read, scored 0, file kept as submitted")
             continue
         notebook, reason = read_notebook(path)
         if notebook is None:
@@ -131,8 +137,8 @@ def inspect(folder: Path, expected: dict[str, set[str]], limits: IntakeLimits | 
         trimmed = trim_cells(notebook, limits.cell_bytes)
         if trimmed:
             intake.trimmed[name] = notebook
-            intake.notes.append(f"{name}: cells {', '.join(map(str, trimmed))} over the "
-                                f"{limits.cell_bytes / 2**20:g} MiB cell limit were left out; the rest was graded")
+            intake.notes.append(f"{name}: cells {', '.join(map(str, trimmed))} over the {_size(limits.cell_bytes)} "
+                                "cell limit were left out; the rest was graded")
         if not _grade_ids(notebook) & grade_ids:
             intake.notes.append(f"{name}: none of the assignment's cells are left; graded with its tests put back")
         intake.gradable.append(name)

@@ -2,8 +2,8 @@
 
 Each kernel gets its own empty scratch folder, a fresh secret for its guard reports and the
 confinement of `confine.py`; it is used for exactly one notebook and then killed. The scratch
-folder is a tmpfs of the kernel's own (private mount namespace), so the worker reaches it, and
-the kernel's sockets in it, through `/proc/<pid>/root`; where no tmpfs could be mounted, a
+folder is a tmpfs of the kernel's own (private mount namespace), so the worker reaches it through
+`/proc/<pid>/root` and the kernel's sockets in it through `/proc/<pid>/cwd`; where no tmpfs could be mounted, a
 watchdog thread kills the kernel once the folder holds more than its quota.
 """
 
@@ -112,8 +112,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     confine_arguments = List([])
 
     async def _async_post_start_kernel(self, **kw) -> None:
-        """Reach the kernel's sockets through its own view of the filesystem (its scratch tmpfs)."""
-        self.ip = f"/proc/{self.provisioner.process.pid}/root{self.ip}"
+        """Reach the kernel's sockets in its working folder (its scratch tmpfs) through its own view of it."""
+        self.ip = f"/proc/{self.provisioner.process.pid}/cwd/{self.ip}"
         await super()._async_post_start_kernel(**kw)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
@@ -138,9 +138,10 @@ class Kernel:
         arguments += [item for name in [*settings.environment, "PYTHONPATH"] for item in ("--keep-env", name)]
         arguments += ["--allow-weaker"] if settings.allow_weaker else []
         # Unix sockets in the scratch folder, not TCP ports: no port can be taken by another worker's
-        # kernel between being chosen and bound, and the kernel needs no network at all.
+        # kernel between being chosen and bound, and the kernel needs no network at all. The kernel
+        # binds them relative to its working folder, so their paths stay short (108 bytes at most).
         self.manager = SandboxedKernelManager(kernel_name="python3", confine_arguments=arguments,
-                                              transport="ipc", ip=str(self.scratch / ".ipc"))
+                                              transport="ipc", ip=".ipc")
         self.manager.connection_file = str(self.scratch / ".kernel.json")
         environment = dict(os.environ, **{KEY_VARIABLE: self.key, PRELOAD_VARIABLE: ",".join(settings.preload),
                                           "PYTHONPATH": str(site_dir)})
