@@ -131,10 +131,9 @@ def _record_zero(course: Course, student: str, assignment: str) -> None:
 def _graded_view(folder: Path, intake: Intake) -> Iterator[None]:
     """While grading, move out of nbgrader's sight what it must not read (links, special files,
     unusable notebooks, notebooks graded from a trimmed copy) and write the trimmed copies in
-    their place; afterwards put everything back as handed in. A run that died midway is undone first.
+    their place; afterwards put everything back as handed in.
     """
-    holding = folder.parent / f".{folder.name}.set-aside"
-    _put_back(holding, folder)
+    holding = _holding(folder)
     moved = dict.fromkeys([*intake.set_aside, *(name for name in intake.unusable if os.path.lexists(folder / name)),
                            *intake.trimmed])
     try:
@@ -148,6 +147,11 @@ def _graded_view(folder: Path, intake: Intake) -> Iterator[None]:
         for name in intake.trimmed:
             (folder / name).unlink(missing_ok=True)
         _put_back(holding, folder)
+
+
+def _holding(folder: Path) -> Path:
+    """Where `_graded_view` keeps what it moves out of a submission folder (find_submissions skips it)."""
+    return folder.parent / f".{folder.name}.set-aside"
 
 
 def _put_back(holding: Path, folder: Path) -> None:
@@ -196,6 +200,7 @@ def _grade_one(student: str, assignment: str, config: Config) -> Outcome:
     notes.take()
     used_shared_disk()
     folder = course.folder("submitted") / student / assignment
+    _put_back(_holding(folder), folder)  # what a worker that died while grading had moved aside
     intake = inspect(folder, _expected_notebooks(course, assignment), IntakeLimits(config=config))
     if not intake.gradable:
         _record_zero(course, student, assignment)
