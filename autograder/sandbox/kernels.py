@@ -28,12 +28,14 @@ from jupyter_core.utils import run_sync
 from traitlets import List
 
 from autograder import notes
+from autograder.sandbox import confine
 from autograder.sandbox.confine import KEY_VARIABLE, release_cgroup
 from autograder.sandbox.kernel import PRELOAD_VARIABLE
 
 SYSTEM_READABLE = ["/usr", "/lib", "/lib64", "/bin", "/etc", "/proc", "/sys",
                    "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"]
 _shared_disk: list[str] = []  # kernels of this process that wrote to the shared disk (no tmpfs of their own)
+_warned: list[bool] = []  # whether this process has said which hard limits it lacks
 KEPT_ENVIRONMENT = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "JPY_PARENT_PID", "MPLBACKEND", "MPLCONFIGDIR",
                     PRELOAD_VARIABLE, "PYDEVD_DISABLE_FILE_VALIDATION"]
 
@@ -129,7 +131,7 @@ class Kernel:
     def __init__(self, settings: SandboxSettings, root: Path) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=root))
         self.key = secrets.token_hex(32)
-        self.scratch_bytes = settings.scratch_bytes
+        self.scratch_bytes, self.threads = settings.scratch_bytes, settings.threads
         arguments = ["--scratch", str(self.scratch), "--cpu-seconds", str(settings.cpu_seconds),
                      "--memory", str(settings.memory_bytes), "--file-bytes", str(settings.file_bytes),
                      "--scratch-bytes", str(settings.scratch_bytes), "--threads", str(settings.threads)]
@@ -147,8 +149,17 @@ class Kernel:
                                           "PYTHONPATH": str(site_dir)})
         self.log = root / f"{self.scratch.name}.log"
         with self.log.open("wb") as log:  # the kernel's own messages, not the notebook's output
-            run_sync(self.manager.start_kernel)(env=environment, cwd=str(self.scratch), stdout=log, stderr=log,
-                                                extra_arguments=["--HistoryManager.enabled=False"])
+            try:
+                run_sync(self.manager.start_kernel)(env=environment, cwd=str(self.scratch), stdout=log,
+                                                    stderr=log, extra_arguments=["--HistoryManager.enabled=False"])
+            except BaseException:
+                process = getattr(self.manager.provisioner, "process", None)
+                if process is not None:  # launched, then failed: leave nothing running
+                    process.kill()
+                    process.wait()
+                    release_cgroup(process.pid)
+                shutil.rmtree(self.scratch, ignore_errors=True)
+                raise
         self.pid = self.manager.provisioner.process.pid
         self._stop_watching = threading.Event()
         self._watchdog = threading.Thread(target=self._watch_scratch, name="scratch-watchdog", daemon=True)
@@ -202,6 +213,7 @@ class Kernel:
             return
         if not self.has_private_scratch():
             _shared_disk.append(self.scratch.name)
+        self._warn_of_fallbacks()
         target_root = self.scratch_seen_by_kernel
         for directory, folders, files in os.walk(folder):  # os.walk does not descend into linked folders
             relative = Path(directory).relative_to(folder)
@@ -221,6 +233,18 @@ class Kernel:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with target.open("wb") as writer:
                         shutil.copyfileobj(reader, writer)
+
+    def _warn_of_fallbacks(self) -> None:
+        """Once per worker, say on stderr which hard limits this machine could not give its kernels."""
+        group = confine.cgroup_folder(self.pid)
+        missing = []
+        if self.threads and not (group and group.is_dir()):
+            missing.append("no thread cap (no writable pids cgroup)")
+        if self.scratch_bytes and _shared_disk:
+            missing.append("no scratch tmpfs of their own (a watchdog stops kernels over the quota instead)")
+        if missing and not _warned:
+            _warned.append(True)
+            print(f"autograder: grading kernels here get {'; '.join(missing)}; see SECURITY.md", file=sys.stderr)
 
     def dispose(self) -> None:
         """Kill the kernel and delete its scratch folder."""
