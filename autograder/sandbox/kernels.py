@@ -3,8 +3,8 @@
 Each kernel gets its own empty scratch folder, a fresh secret for its guard reports and the
 confinement of `confine.py`; it is used for exactly one notebook and then killed. The scratch
 folder is a tmpfs of the kernel's own (private mount namespace), so the worker reaches it through
-`/proc/<pid>/root` and the kernel's sockets in it through `/proc/<pid>/cwd`; where no tmpfs could be mounted, a
-watchdog thread kills the kernel once the folder holds more than its quota.
+`/proc/<pid>/root` and the kernel's sockets in it through `/proc/<pid>/cwd`; where no tmpfs could
+be mounted, a watchdog thread kills the kernel once the folder holds more than its quota.
 """
 
 import contextlib
@@ -174,6 +174,8 @@ class Kernel:
         """Wait until the launcher has set up the scratch folder (it makes `.tmp` last); False if it died."""
         marker, deadline = self.scratch_seen_by_kernel / ".tmp", time.monotonic() + timeout
         while time.monotonic() < deadline and not self._stop_watching.is_set():
+            if self.manager.provisioner.process.poll() is not None:
+                return False
             try:
                 if marker.is_dir():
                     return True
