@@ -31,8 +31,9 @@ def test_a_readable_path_containing_a_secret_folder_is_refused(tmp_path):
         check_exposure([str(tmp_path / "work")], [tmp_path / "work"])
 
 
-@pytest.mark.skipif(sys.platform != "linux" or landlock.abi_version() < 6 or os.geteuid() != 0,
-                    reason="needs Linux with Landlock ABI >= 6, as root")
+@pytest.mark.skipif(sys.platform != "linux" or landlock.abi_version() < 6 or os.geteuid() != 0
+                    or confine.cgroup_folder(1) is None,
+                    reason="needs Linux with Landlock ABI >= 6 and a pids cgroup controller, as root")
 def test_a_kernel_gets_a_private_scratch_folder_and_only_regular_files(tmp_path):
     submission = tmp_path / "submission"
     (submission / "data").mkdir(parents=True)
