@@ -125,10 +125,13 @@ class RestoreTestCells(NbGraderPreprocessor):
                 nb.cells[index] = cell = _retyped(cell, cell_types[grade_id])
                 retyped.append(grade_id)
             wanted = {"grade": False, "solution": False, "locked": False, **roles[grade_id]}
-            current = {key: meta.get(key) for key in {*wanted, "points", "task"} if key in meta}
+            current = {key: meta.get(key, False) for key in ("grade", "solution", "locked")}
+            for key, unset in (("points", None), ("task", False)):  # nbgrader writes `task: false` everywhere
+                if key in wanted or meta.get(key, unset) != unset:
+                    current[key] = meta.get(key, unset)
             if current != wanted or meta.get("schema_version") != 3:
                 repaired.append(grade_id)
-            rebuilt = NotebookNode(grade_id=grade_id, schema_version=3, **wanted)
+            rebuilt = NotebookNode(grade_id=grade_id, schema_version=3, cell_type=cell.cell_type, **wanted)
             if isinstance(meta.get("checksum"), str):
                 rebuilt.checksum = meta["checksum"]
             cell.metadata.nbgrader = rebuilt
