@@ -1,4 +1,7 @@
-"""`python -m autograder`: release student versions, build the demo class, grade, report."""
+"""`python -m autograder`: release student versions, build the demo class, grade, report.
+
+Every line printed goes through `notes.printable`: names and notes may come from submissions.
+"""
 
 import argparse
 import sys
@@ -7,6 +10,7 @@ from pathlib import Path
 from autograder.course import Course, find_config
 from autograder.demo import build_demo_class
 from autograder.grading import find_submissions, grade_submissions
+from autograder.notes import printable
 from autograder.release import release, stale_notebooks
 from autograder.report import score_table, submission_scores, write_reports
 
@@ -15,12 +19,12 @@ def _release(course: Course, args: argparse.Namespace) -> int:
     if args.check:
         stale = stale_notebooks(course)
         for name in stale:
-            print(f"stale: {name}")
+            print(printable(f"stale: {name}"))
         print("student versions are current" if not stale else
               "student versions are stale: run `python -m autograder release`")
         return 1 if stale else 0
     for assignment in release(course, args.assignments or None):
-        print(f"released {assignment} -> {course.folder('release') / assignment}")
+        print(printable(f"released {assignment} -> {course.folder('release') / assignment}"))
     return 0
 
 
@@ -35,23 +39,23 @@ def _demo(course: Course, args: argparse.Namespace) -> int:
 def _report(course: Course, failed: set[tuple[str, str]] = frozenset()) -> None:
     print(score_table(submission_scores(course, failed)))
     for kind, path in write_reports(course, course.folder("submitted").parent, failed).items():
-        print(f"{kind}: {path}")
-    print(f"feedback: {course.folder('feedback')}/<student>/<assignment>/*.html")
+        print(printable(f"{kind}: {path}"))
+    print(printable(f"feedback: {course.folder('feedback')}/<student>/<assignment>/*.html"))
 
 
 def _grade(course: Course, args: argparse.Namespace) -> int:
     pairs = find_submissions(course, args.assignments or None, args.student or None)
     if not pairs:
-        print(f"no submissions found in {course.folder('submitted')}")
+        print(printable(f"no submissions found in {course.folder('submitted')}"))
         return 1
     outcomes = grade_submissions(course, pairs, progress=not args.no_progress, workers=args.workers,
                                  resume=not args.regrade, dask=args.dask)
     failed = [o for o in outcomes if o.status == "failed"]
     for outcome in outcomes:
         for note in outcome.notes:
-            print(f"note {outcome.student}/{outcome.assignment}: {note}")
+            print(printable(f"note {outcome.student}/{outcome.assignment}: {note}"))
     for outcome in failed:
-        print(f"FAILED {outcome.student}/{outcome.assignment}: {outcome.detail}", file=sys.stderr)
+        print(printable(f"FAILED {outcome.student}/{outcome.assignment}: {outcome.detail}"), file=sys.stderr)
     _report(course, {(o.student, o.assignment) for o in failed})
     return 1 if failed else 0
 

@@ -6,17 +6,21 @@ nbgrader runs the student's notebook in a sandboxed kernel (see SECURITY.md). A 
 breaks anything is reported and the rest are graded; an interrupted run resumes from the journal.
 """
 
+import contextlib
+import errno
+import json
 import multiprocessing
 import os
 import re
 import shutil
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 from tqdm.auto import tqdm
@@ -24,11 +28,15 @@ from traitlets.config import Config
 
 from autograder import notes
 from autograder.course import Course, use_grading_environment
-from autograder.intake import inspect
+from autograder.intake import Intake, IntakeLimits, inspect
 from autograder.journal import Entry, Journal, fingerprint
 from autograder.preprocessors.execute import close_kernels
+from autograder.sandbox.kernels import used_shared_disk
 
 GRADED, FAILED = "graded", "failed"
+# How running out of disk space reads in a log or a cell's error (ENOSPC, EDQUOT, SQLite, tempfile).
+DISK_FULL = re.compile(r"No space left on device|Errno 28\]|Disk quota exceeded|database or disk is full|"
+                       r"No usable temporary directory")
 
 
 @dataclass(frozen=True)
@@ -119,31 +127,101 @@ def _record_zero(course: Course, student: str, assignment: str) -> None:
         shutil.rmtree(course.folder(step) / student / assignment, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def _graded_view(folder: Path, intake: Intake) -> Iterator[None]:
+    """While grading, move out of nbgrader's sight what it must not read (links, special files,
+    unusable notebooks, notebooks graded from a trimmed copy) and write the trimmed copies in
+    their place; afterwards put everything back as handed in.
+    """
+    holding = _holding(folder)
+    moved = dict.fromkeys([*intake.set_aside, *(name for name in intake.unusable if os.path.lexists(folder / name)),
+                           *intake.trimmed])
+    try:
+        for relative in moved:
+            (holding / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.rename(folder / relative, holding / relative)
+        for name, notebook in intake.trimmed.items():
+            nbformat.write(notebook, folder / name)
+        yield
+    finally:
+        for name in intake.trimmed:
+            (folder / name).unlink(missing_ok=True)
+        _put_back(holding, folder)
+
+
+def _holding(folder: Path) -> Path:
+    """Where `_graded_view` keeps what it moves out of a submission folder (find_submissions skips it)."""
+    return folder.parent / f".{folder.name}.set-aside"
+
+
+def _put_back(holding: Path, folder: Path) -> None:
+    """Move every file and link set aside in `holding` back to where it was in `folder`."""
+    if not holding.is_dir():
+        return
+    for directory, folders, files in os.walk(holding):
+        for name in [*files, *(name for name in folders if Path(directory, name).is_symlink())]:
+            source = Path(directory, name)
+            target = folder / source.relative_to(holding)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(source, target)
+        folders[:] = [name for name in folders if not Path(directory, name).is_symlink()]
+    shutil.rmtree(holding, ignore_errors=True)
+
+
+def _disk_full_in_outputs(course: Course, student: str, assignment: str) -> bool:
+    """Whether a cell of the autograded notebooks failed for lack of disk space."""
+    for path in (course.folder("autograded") / student / assignment).glob("*.ipynb"):
+        for cell in json.loads(path.read_text()).get("cells", []):
+            for output in cell.get("outputs", []):
+                text = f"{output.get('evalue', '')} {output.get('text', '') if output.get('name') == 'stderr' else ''}"
+                if DISK_FULL.search(str(text)):
+                    return True
+    return False
+
+
 def grade_one(pair: tuple[str, str], config: Config) -> Outcome:
-    """Autograde one submission and write its feedback; never raises for a bad submission."""
+    """Autograde one submission and write its feedback; never raises for a bad submission.
+
+    Running out of disk space while grading (the grader's own, or a kernel's on a shared disk)
+    makes the submission `failed`, to be graded again, never a score of 0.
+    """
     student, assignment = pair
+    try:
+        return _grade_one(student, assignment, config)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        notes.take()
+        return Outcome(student, assignment, FAILED, f"the grader ran out of disk space ({error}); grade it again")
+
+
+def _grade_one(student: str, assignment: str, config: Config) -> Outcome:
     course, api = Course(config), _api_for(config)
     notes.take()
+    used_shared_disk()
     folder = course.folder("submitted") / student / assignment
-    intake = inspect(folder, _expected_notebooks(course, assignment))
+    _put_back(_holding(folder), folder)  # what a worker that died while grading had moved aside
+    intake = inspect(folder, _expected_notebooks(course, assignment), IntakeLimits(config=config))
     if not intake.gradable:
         _record_zero(course, student, assignment)
         return Outcome(student, assignment, GRADED, "nothing gradable", tuple(intake.notes))
-    set_aside = [folder / name for name in intake.unusable if (folder / name).exists()]
-    for path in set_aside:  # nbgrader would stop at an unreadable notebook; the others still count
-        path.rename(path.with_name(path.name + ".unreadable"))
-    try:
+    with _graded_view(folder, intake):  # nbgrader would stop at an unreadable notebook; the others still count
         for attempt in range(2):
             result = api.autograde(assignment, student, force=True, create=True)
             if result["success"] or "database is locked" not in (result.get("error") or "") or attempt:
                 break
-    finally:
-        for path in set_aside:
-            path.with_name(path.name + ".unreadable").rename(path)
     found = tuple(intake.notes + notes.take())
     if not result["success"]:
         log = _save_log(course, student, assignment, result)
-        return Outcome(student, assignment, FAILED, f"{_reason(result)} (log: {log})", found)
+        reason = _reason(result)
+        if DISK_FULL.search(f"{result.get('log') or ''}\n{result.get('error') or ''}"):
+            reason = f"the grader ran out of disk space; grade it again ({reason})"
+        return Outcome(student, assignment, FAILED, f"{reason} (log: {log})", found)
+    if _disk_full_in_outputs(course, student, assignment):
+        if used_shared_disk():
+            return Outcome(student, assignment, FAILED, "the kernel ran out of space on the disk it shares with "
+                           "other kernels and the grader; grade it again", found)
+        found += ("a cell ran out of space in the kernel's own scratch quota",)
     feedback = api.generate_feedback(assignment, student, force=True)
     status = GRADED if feedback["success"] else "graded, feedback failed"
     return Outcome(student, assignment, status, "", found)

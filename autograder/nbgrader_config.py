@@ -50,10 +50,11 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Grading runs each submission in a confined, guarded kernel (autograder/SECURITY.md): nbgrader's
-# chains with steps swapped in: deleted test cells are put back; execution is sandboxed and a test
-# cell is scored from the kernel's signed report only; and script or active HTML is removed from what the instructor's
-# browser shows (Formgrader renders the autograded notebooks on the server's origin).
-c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RestoreTestCells, OverwriteKernelspec,
+# chains with steps swapped in: deleted or damaged test cells are put back first; execution is
+# sandboxed and a test cell is scored from the kernel's signed report only; and script or active
+# HTML is removed from what the instructor's browser shows (Formgrader renders the autograded
+# notebooks on the server's origin).
+c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreTestCells, DeduplicateIds, OverwriteKernelspec,
                                       OverwriteCells, CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, SanitizeOutputs, ClearMetadataPreprocessor,
                                        LimitOutput, SaveAutoGrades, AssignLatePenalties,

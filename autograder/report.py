@@ -1,4 +1,8 @@
-"""Report: read scores back from the gradebook into tables and CSV files."""
+"""Report: read scores back from the gradebook into tables and CSV files.
+
+Student and assignment names and notes can come from submissions: the printed table and the CSV
+files show any control character in them escaped (`notes.printable`), never raw.
+"""
 
 from pathlib import Path
 
@@ -6,6 +10,7 @@ import pandas as pd
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.course import Course
+from autograder.notes import printable
 
 SUBMISSION_COLUMNS = ["student", "assignment", "score", "max_score", "percent", "status", "notes"]
 EXERCISE_COLUMNS = ["student", "assignment", "notebook", "exercise", "score", "max_score"]
@@ -63,10 +68,16 @@ def _percent(score: float, max_score: float) -> float:
     return round(100.0 * score / max_score, 1) if max_score else 0.0
 
 
+def printable_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every text cell passed through `printable` (no control characters)."""
+    return frame.apply(lambda column: column.map(lambda value: printable(value) if isinstance(value, str) else value))
+
+
 def score_table(scores: pd.DataFrame) -> str:
     """A student x assignment table of 'score/max' with each student's total, as text."""
     if scores.empty:
         return "(no submissions graded)"
+    scores = printable_frame(scores)
     cells = scores.assign(
         cell=[
             f"{row.score:g}/{row.max_score:g}" if row.status == "graded" else f"{row.status}"
@@ -84,6 +95,6 @@ def write_reports(
     """Write grades.csv (per submission) and exercise-scores.csv (per graded cell) into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"grades": folder / "grades.csv", "exercises": folder / "exercise-scores.csv"}
-    submission_scores(course, failed).to_csv(paths["grades"], index=False)
-    exercise_scores(course).to_csv(paths["exercises"], index=False)
+    printable_frame(submission_scores(course, failed)).to_csv(paths["grades"], index=False)
+    printable_frame(exercise_scores(course)).to_csv(paths["exercises"], index=False)
     return paths

@@ -86,6 +86,9 @@ class SandboxedExecute(Execute):
     memory_limit = Integer(3 * 2**30, help="Address-space limit of a grading kernel, bytes.").tag(config=True)
     output_limit = Integer(2**20, help="Bytes of output kept per notebook; the rest is dropped.").tag(config=True)
     file_limit = Integer(64 * 2**20, help="Largest file a grading kernel may write, bytes.").tag(config=True)
+    scratch_limit = Integer(512 * 2**20, help="Bytes a grading kernel's scratch folder may hold in all "
+                            "(a tmpfs of its own, in memory).").tag(config=True)
+    thread_limit = Integer(256, help="Threads a grading kernel may run at once (a pids cgroup).").tag(config=True)
     preload = List(Unicode(), ["numpy", "torch"], help="Modules every grading kernel imports before "
                    "student code; they are also the modules the guard restores.").tag(config=True)
     readable_paths = List(Unicode(), [], help="Extra paths grading kernels may read.").tag(config=True)
@@ -105,7 +108,8 @@ class SandboxedExecute(Execute):
         return SandboxSettings(
             memory_bytes=self.memory_limit, cpu_seconds=self.notebook_timeout + 30, file_bytes=self.file_limit,
             preload=tuple(self.preload), readable=tuple(self.readable_paths),
-            environment=tuple(KEPT_ENVIRONMENT + list(self.environment)), allow_weaker=self.allow_weaker)
+            environment=tuple(KEPT_ENVIRONMENT + list(self.environment)), allow_weaker=self.allow_weaker,
+            scratch_bytes=self.scratch_limit, threads=self.thread_limit)
 
     def preprocess(self, nb: NotebookNode, resources: dict, km=None) -> tuple[NotebookNode, dict]:
         """Execute `nb` in a fresh sandboxed kernel that sees only the submission's other files."""

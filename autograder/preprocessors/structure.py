@@ -1,9 +1,14 @@
 """Put deleted hidden-test cells back, and note every structural change a submission made.
 
-Runs in the autograde sanitize chain before nbgrader's OverwriteCells. A deleted test cell is
-re-inserted from the gradebook after the nearest earlier cell the submission still has, so the
-student is graded on it rather than silently scoring 0; edited test cells (which OverwriteCells
-then replaces with the original) and added cells are noted for the report.
+Runs in the autograde sanitize chain before nbgrader's DeduplicateIds and OverwriteCells. A
+deleted test cell is re-inserted from the gradebook after the nearest earlier cell the submission
+still has, so the student is graded on it rather than silently scoring 0; edited test cells (which
+OverwriteCells then replaces with the original) and added cells are noted for the report. Grading
+metadata is rebuilt from the gradebook for every cell that names a known grade id: copies of a
+cell (Jupyter's copy and paste repeats its grade id) keep only the first as graded, a cell handed
+in as the wrong type (a test cell turned markdown) gets its type back, and metadata nbgrader would
+reject (an old or unknown schema version, missing keys) is replaced, so that nbgrader's own
+checks never fail the whole notebook.
 """
 
 from pathlib import Path
@@ -19,7 +24,18 @@ from autograder import notes
 
 
 def _grade_id(cell: NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    meta = cell.get("metadata", {}).get("nbgrader")
+    grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+    return grade_id if isinstance(grade_id, str) else None
+
+
+def _retyped(cell: NotebookNode, cell_type: str) -> NotebookNode:
+    """The same cell (source, metadata, id) as a `cell_type` cell."""
+    make = nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell
+    new = make(cell.source, metadata=cell.metadata)
+    if "id" in cell:
+        new.id = cell.id
+    return new
 
 
 class RestoreTestCells(NbGraderPreprocessor):
@@ -43,9 +59,15 @@ class RestoreTestCells(NbGraderPreprocessor):
                 roles[cell.name]["solution"] = True
             for cell in notebook.task_cells:
                 roles[cell.name].update(task=True, points=cell.max_score)
-        repaired = self._repair_metadata(nb, roles)
+            cell_types = {cell.name: cell.cell_type for cell in notebook.source_cells}
+        repaired, copies, retyped = self._repair_metadata(nb, roles, cell_types)
         if repaired:
             notes.add(f"{name}: edited grading metadata reset for: {', '.join(repaired)}")
+        if copies:
+            notes.add(f"{name}: repeated cells of {', '.join(sorted(set(copies)))} (copies) were run, not graded")
+        if retyped:
+            notes.add(f"{name}: cells handed in as the wrong type were graded as the instructor's type: "
+                      f"{', '.join(retyped)}")
         given = self._release_cells(info, name)  # what the student was handed, hidden tests removed
         present = [_grade_id(cell) for cell in nb.cells]
         if given is not None:  # the student version has every graded cell in teaching order
@@ -75,30 +97,45 @@ class RestoreTestCells(NbGraderPreprocessor):
         return nb, resources
 
     @staticmethod
-    def _repair_metadata(nb: NotebookNode, roles: dict[str, dict]) -> list[str]:
-        """Give each known cell the role (grade, solution, locked, points) the gradebook records;
-        strip grading metadata naming no known cell. nbgrader trusts these flags and would fail or
-        score the wrong cells otherwise."""
-        repaired = []
-        for cell in nb.cells:
-            meta = cell.get("metadata", {}).get("nbgrader")
-            if not meta:
+    def _repair_metadata(nb: NotebookNode, roles: dict[str, dict],
+                         cell_types: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
+        """Give each known cell the role (grade, solution, locked, points) and type the gradebook
+        records; strip grading metadata naming no known cell, and from all but one cell per grade id
+        (the first of the right type). nbgrader trusts these flags and would fail or score the wrong
+        cells otherwise. Returns the ids reset, the ids repeated, and the ids whose type was wrong."""
+        keeper: dict[str, int] = {}
+        for index, cell in enumerate(nb.cells):
+            grade_id = _grade_id(cell)
+            if grade_id in roles and (grade_id not in keeper or (
+                    cell.cell_type == cell_types[grade_id] != nb.cells[keeper[grade_id]].cell_type)):
+                keeper[grade_id] = index
+        repaired, copies, retyped = [], [], []
+        for index, cell in enumerate(nb.cells):
+            if "nbgrader" not in cell.get("metadata", {}):
                 continue
-            grade_id = meta.get("grade_id")
-            if grade_id not in roles:
+            meta, grade_id = cell.metadata.nbgrader, _grade_id(cell)
+            if grade_id not in roles or keeper[grade_id] != index:
                 del cell.metadata["nbgrader"]
-                repaired.append(str(grade_id))
+                if grade_id in roles:
+                    copies.append(grade_id)
+                elif meta:
+                    repaired.append(str(grade_id))
                 continue
+            if cell.cell_type != cell_types[grade_id]:
+                nb.cells[index] = cell = _retyped(cell, cell_types[grade_id])
+                retyped.append(grade_id)
             wanted = {"grade": False, "solution": False, "locked": False, **roles[grade_id]}
-            current = {key: meta.get(key, False if key != "points" else None) for key in wanted}
-            if "points" not in wanted and "points" in meta:
-                current["points"] = meta["points"]
-            if current != wanted:
-                for key in ("points", "task"):
-                    meta.pop(key, None)
-                meta.update(wanted)
+            current = {key: meta.get(key, False) for key in ("grade", "solution", "locked")}
+            for key, unset in (("points", None), ("task", False)):  # nbgrader writes `task: false` everywhere
+                if key in wanted or meta.get(key, unset) != unset:
+                    current[key] = meta.get(key, unset)
+            if current != wanted or meta.get("schema_version") != 3:
                 repaired.append(grade_id)
-        return repaired
+            rebuilt = NotebookNode(grade_id=grade_id, schema_version=3, cell_type=cell.cell_type, **wanted)
+            if isinstance(meta.get("checksum"), str):
+                rebuilt.checksum = meta["checksum"]
+            cell.metadata.nbgrader = rebuilt
+        return repaired, copies, retyped
 
     def _release_cells(self, info: dict, name: str) -> dict | None:
         """The student version's cells by grade id (None: the list of plain cells); None if not found."""

@@ -1,17 +1,25 @@
 """Sandboxed grading kernels: how one is started, and a one-ahead pool so the next is always warm.
 
 Each kernel gets its own empty scratch folder, a fresh secret for its guard reports and the
-confinement of `confine.py`; it is used for exactly one notebook and then killed.
+confinement of `confine.py`; it is used for exactly one notebook and then killed. The scratch
+folder is a tmpfs of the kernel's own (private mount namespace), so the worker reaches it through
+`/proc/<pid>/root` and the kernel's sockets in it through `/proc/<pid>/cwd`; where no tmpfs could
+be mounted, a watchdog thread kills the kernel once the folder holds more than its quota.
 """
 
+import contextlib
 import importlib.util
 import os
 import secrets
 import shutil
+import signal
 import site
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +27,15 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import List
 
-from autograder.sandbox.confine import KEY_VARIABLE
+from autograder import notes
+from autograder.sandbox import confine
+from autograder.sandbox.confine import KEY_VARIABLE, release_cgroup
 from autograder.sandbox.kernel import PRELOAD_VARIABLE
 
 SYSTEM_READABLE = ["/usr", "/lib", "/lib64", "/bin", "/etc", "/proc", "/sys",
                    "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"]
+_shared_disk: list[str] = []  # kernels of this process that wrote to the shared disk (no tmpfs of their own)
+_warned: list[bool] = []  # whether this process has said which hard limits it lacks
 KEPT_ENVIRONMENT = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "JPY_PARENT_PID", "MPLBACKEND", "MPLCONFIGDIR",
                     PRELOAD_VARIABLE, "PYDEVD_DISABLE_FILE_VALIDATION"]
 
@@ -39,6 +51,8 @@ class SandboxSettings:
     readable: tuple[str, ...]
     environment: tuple[str, ...]
     allow_weaker: bool = False
+    scratch_bytes: int = 0
+    threads: int = 0
 
 
 def package_folders(names: list[str] | tuple[str, ...]) -> dict[str, str]:
@@ -99,6 +113,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     confine_arguments = List([])
 
+    async def _async_post_start_kernel(self, **kw) -> None:
+        """Reach the kernel's sockets in its working folder (its scratch tmpfs) through its own view of it."""
+        self.ip = f"/proc/{self.provisioner.process.pid}/cwd/{self.ip}"
+        await super()._async_post_start_kernel(**kw)
+
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         """The launcher, its options, then the grading kernel on this manager's connection file."""
         kernel = [sys.executable, "-m", "autograder.sandbox.kernel", "-f", self.connection_file,
@@ -112,23 +131,74 @@ class Kernel:
     def __init__(self, settings: SandboxSettings, root: Path) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=root))
         self.key = secrets.token_hex(32)
+        self.scratch_bytes, self.threads = settings.scratch_bytes, settings.threads
         arguments = ["--scratch", str(self.scratch), "--cpu-seconds", str(settings.cpu_seconds),
-                     "--memory", str(settings.memory_bytes), "--file-bytes", str(settings.file_bytes)]
+                     "--memory", str(settings.memory_bytes), "--file-bytes", str(settings.file_bytes),
+                     "--scratch-bytes", str(settings.scratch_bytes), "--threads", str(settings.threads)]
         site_dir = site_folder(root, settings)
         arguments += [item for path in [*readable_paths(settings), str(site_dir)] for item in ("--read", path)]
         arguments += [item for name in [*settings.environment, "PYTHONPATH"] for item in ("--keep-env", name)]
         arguments += ["--allow-weaker"] if settings.allow_weaker else []
         # Unix sockets in the scratch folder, not TCP ports: no port can be taken by another worker's
-        # kernel between being chosen and bound, and the kernel needs no network at all.
+        # kernel between being chosen and bound, and the kernel needs no network at all. The kernel
+        # binds them relative to its working folder, so their paths stay short (108 bytes at most).
         self.manager = SandboxedKernelManager(kernel_name="python3", confine_arguments=arguments,
-                                              transport="ipc", ip=str(self.scratch / ".ipc"))
+                                              transport="ipc", ip=".ipc")
         self.manager.connection_file = str(self.scratch / ".kernel.json")
         environment = dict(os.environ, **{KEY_VARIABLE: self.key, PRELOAD_VARIABLE: ",".join(settings.preload),
                                           "PYTHONPATH": str(site_dir)})
         self.log = root / f"{self.scratch.name}.log"
         with self.log.open("wb") as log:  # the kernel's own messages, not the notebook's output
-            run_sync(self.manager.start_kernel)(env=environment, cwd=str(self.scratch), stdout=log, stderr=log,
-                                                extra_arguments=["--HistoryManager.enabled=False"])
+            try:
+                run_sync(self.manager.start_kernel)(env=environment, cwd=str(self.scratch), stdout=log,
+                                                    stderr=log, extra_arguments=["--HistoryManager.enabled=False"])
+            except BaseException:
+                process = getattr(self.manager.provisioner, "process", None)
+                if process is not None:  # launched, then failed: leave nothing running
+                    process.kill()
+                    process.wait()
+                    release_cgroup(process.pid)
+                shutil.rmtree(self.scratch, ignore_errors=True)
+                raise
+        self.pid = self.manager.provisioner.process.pid
+        self._stop_watching = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch_scratch, name="scratch-watchdog", daemon=True)
+        self._watchdog.start()
+
+    @property
+    def scratch_seen_by_kernel(self) -> Path:
+        """The scratch folder as the kernel sees it (its own tmpfs, where one could be mounted)."""
+        return Path(f"/proc/{self.pid}/root{self.scratch}")
+
+    def _confined(self, timeout: float = 60) -> bool:
+        """Wait until the launcher has set up the scratch folder (it makes `.tmp` last); False if it died."""
+        marker, deadline = self.scratch_seen_by_kernel / ".tmp", time.monotonic() + timeout
+        while time.monotonic() < deadline and not self._stop_watching.is_set():
+            if self.manager.provisioner.process.poll() is not None:
+                return False
+            try:
+                if marker.is_dir():
+                    return True
+            except OSError:
+                return False  # the process is gone
+            time.sleep(0.02)
+        return False
+
+    def has_private_scratch(self) -> bool:
+        """Whether the kernel's scratch folder is a tmpfs of its own (a hard quota)."""
+        return self._confined() and os.path.ismount(self.scratch_seen_by_kernel)
+
+    def _watch_scratch(self) -> None:
+        """Where the kernel has no tmpfs of its own: kill it once its scratch folder passes the quota."""
+        if not self.scratch_bytes or self.has_private_scratch():
+            return
+        while not self._stop_watching.wait(0.2):
+            if folder_bytes(self.scratch_seen_by_kernel) > self.scratch_bytes:
+                notes.add(f"the kernel's scratch folder passed its {self.scratch_bytes / 2**20:g} MiB quota, "
+                          "so the kernel was stopped")
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
+                return
 
     def log_tail(self, lines: int = 5) -> str:
         """The last lines the kernel process wrote to its stderr (why it failed to start, say)."""
@@ -136,15 +206,51 @@ class Kernel:
         return " | ".join(text.splitlines()[-lines:]) or "no output"
 
     def add_files(self, folder: Path) -> None:
-        """Copy a submission's other files (data, modules; not notebooks) into the scratch folder."""
-        for path in folder.rglob("*"):
-            if path.is_file() and path.suffix != ".ipynb":
-                target = self.scratch / path.relative_to(folder)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
+        """Copy a submission's other regular files (data, modules; not notebooks) into the scratch folder.
+
+        Links and special files are never followed (a link could name the gradebook or another
+        student's work; this worker is not sandboxed), nor are folders reached through links.
+        """
+        if not self._confined():
+            return
+        if not self.has_private_scratch():
+            _shared_disk.append(self.scratch.name)
+        self._warn_of_fallbacks()
+        target_root = self.scratch_seen_by_kernel
+        for directory, folders, files in os.walk(folder):  # os.walk does not descend into linked folders
+            relative = Path(directory).relative_to(folder)
+            folders[:] = [name for name in folders if not Path(directory, name).is_symlink()]
+            for name in files:
+                source = Path(directory, name)
+                if source.suffix == ".ipynb":
+                    continue
+                try:
+                    handle = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                except OSError:
+                    continue  # a link (ELOOP), or unreadable
+                with os.fdopen(handle, "rb") as reader:
+                    if not stat.S_ISREG(os.fstat(reader.fileno()).st_mode):
+                        continue  # a FIFO or device would block or never end
+                    target = target_root / relative / name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with target.open("wb") as writer:
+                        shutil.copyfileobj(reader, writer)
+
+    def _warn_of_fallbacks(self) -> None:
+        """Once per worker, say on stderr which hard limits this machine could not give its kernels."""
+        group = confine.cgroup_folder(self.pid)
+        missing = []
+        if self.threads and not (group and group.is_dir()):
+            missing.append("no thread cap (no writable pids cgroup)")
+        if self.scratch_bytes and _shared_disk:
+            missing.append("no scratch tmpfs of their own (a watchdog stops kernels over the quota instead)")
+        if missing and not _warned:
+            _warned.append(True)
+            print(f"autograder: grading kernels here get {'; '.join(missing)}; see SECURITY.md", file=sys.stderr)
 
     def dispose(self) -> None:
         """Kill the kernel and delete its scratch folder."""
+        self._stop_watching.set()
         try:
             if run_sync(self.manager.is_alive)():
                 run_sync(self.manager.shutdown_kernel)(now=True)
@@ -152,6 +258,36 @@ class Kernel:
             run_sync(self.manager.cleanup_resources)()
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.log.unlink(missing_ok=True)
+            release_cgroup(self.pid)
+
+
+def used_shared_disk() -> bool:
+    """Whether a kernel given files since the last call wrote on the shared disk; clears the record.
+
+    Such a kernel's "no space left" may be another kernel's or the grader's doing, not its own.
+    """
+    used = bool(_shared_disk)
+    _shared_disk.clear()
+    return used
+
+
+def folder_bytes(folder: Path) -> int:
+    """Bytes of disk the files beneath `folder` take (links not followed); 0 once it is gone."""
+    total, pending = 0, [folder]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            total += info.st_blocks * 512
+            if stat.S_ISDIR(info.st_mode):
+                pending.append(entry.path)
+    return total
 
 
 class WarmKernels:

@@ -1,7 +1,9 @@
 """Grade the demo class end to end with nbgrader and compare with the roster and a golden file."""
 
+import errno
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 
@@ -119,3 +121,55 @@ def test_missing_and_failed_submissions_are_reported(graded):
     assert ada["score"] == 0.0
     table = score_table(scores)
     assert "not graded" in table and "total" in table
+
+
+def _quiz_submission(tmp_path: Path):
+    from tests.autograder.hostile.quiz import ANSWERS, build_quiz_course, submission
+
+    config = Path(__file__).resolve().parents[2] / "autograder" / "nbgrader_config.py"
+    course = build_quiz_course(tmp_path / "course", config)
+    folder = course.folder("submitted") / "ada" / "quiz"
+    folder.mkdir(parents=True)
+    nbformat.write(submission(course, ANSWERS), folder / "quiz.ipynb")
+    return course, folder
+
+
+@pytest.mark.parametrize("full", ["log", "raised"])
+def test_running_out_of_disk_while_grading_fails_the_submission_for_a_regrade(tmp_path, monkeypatch, full):
+    from autograder import grading
+
+    course, _ = _quiz_submission(tmp_path)
+
+    class Api:
+        def autograde(self, *args, **kwargs):
+            if full == "raised":
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return {"success": False, "log": "sqlite3.OperationalError: database or disk is full", "error": ""}
+
+    monkeypatch.setattr(grading, "_api_for", lambda config: Api())
+    outcome = grading.grade_one(("ada", "quiz"), course.config)
+    assert outcome.status == "failed"
+    assert "ran out of disk space" in outcome.detail and "grade it again" in outcome.detail
+
+
+def test_links_are_out_of_sight_while_grading_and_put_back_after(tmp_path, monkeypatch):
+    from autograder import grading
+
+    course, folder = _quiz_submission(tmp_path)
+    (folder / "gradebook.db").symlink_to(course.root / "gradebook.db")
+    holding = folder.parent / ".quiz.set-aside"  # left behind by a worker that died while grading
+    (holding / "data").mkdir(parents=True)
+    (holding / "data" / "peer.csv").symlink_to(course.root / "gradebook.db")
+    seen = []
+
+    class Api:
+        def autograde(self, *args, **kwargs):
+            seen.extend(sorted(str(path.relative_to(folder)) for path in folder.rglob("*")))
+            return {"success": False, "log": "", "error": "stopped here"}
+
+    monkeypatch.setattr(grading, "_api_for", lambda config: Api())
+    outcome = grading.grade_one(("ada", "quiz"), course.config)
+    assert "links and special files are not followed: data/peer.csv, gradebook.db" in outcome.notes[0]
+    assert seen == ["data", "quiz.ipynb"]
+    assert (folder / "gradebook.db").is_symlink() and (folder / "data" / "peer.csv").is_symlink()
+    assert not holding.exists()

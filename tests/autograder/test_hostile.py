@@ -6,6 +6,7 @@ short (5 s per cell, 12 s per notebook) so the suite stays fast.
 """
 
 import contextlib
+import json
 import os
 import socket
 import sys
@@ -21,7 +22,7 @@ from nbgrader.api import Gradebook
 
 from autograder.course import Course
 from autograder.grading import GRADED, grade_submissions
-from autograder.report import submission_scores
+from autograder.report import submission_scores, write_reports
 from autograder.sandbox import landlock
 from tests.autograder.hostile.quiz import ANSWERS, HIDDEN_PROBE, build_quiz_course, submission
 
@@ -56,7 +57,7 @@ class Case:
     answers: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # substrings that must appear in the submission's notes
     write: str = "notebook"  # or: text, binary, renamed, no-notebook, delete-tests, edit-tests, extra, slow, points,
-    # markup (a markdown and a raw cell with script added)
+    # markup (a markdown and a raw cell with script added), or one of write_resource_case's
     output_has: tuple[str, ...] = ()  # substrings of the autograded notebook's student-cell outputs
     output_lacks: tuple[str, ...] = ()
 
@@ -306,6 +307,7 @@ def cases(root: Path, port: int) -> dict[str, Case]:
                                                      "    return x")),
         "script-in-outputs": Case(8, answers(ex1=ANSWERS["ex1"] + f"\n{SCRIPT_OUTPUTS}"), write="markup",
                                   notes=("removed from what the instructor's browser shows",)),
+        **resource_cases(),
     }
 
 
@@ -342,6 +344,8 @@ def write_submission(course: Course, student: str, case: Case) -> None:
                            nbformat.v4.new_raw_cell(f"<img src=x onerror={ACTIVE}()>")]
     if case.write == "extra":
         notebook.cells += [nbformat.v4.new_code_cell("print('scratch')"), nbformat.v4.new_markdown_cell("notes")]
+    if write_resource_case(course, folder, case.write, notebook):
+        return
     name = "quiz (1).ipynb" if case.write == "renamed" else "quiz.ipynb"
     nbformat.write(notebook, folder / name)
 
@@ -371,6 +375,82 @@ class Listener:
         self.thread.join()
         self.tcp.close()
         self.udp.close()
+
+
+# Resources, links, size, escapes and malformed structure (issue #17) ------------------------------
+FILL_DISK = ("\nwritten = 0\ntry:\n    for chunk in range(40):\n        with open(f'fill{chunk}', 'wb') as handle:\n"
+             "            handle.write(b'x' * 8 * 2**20)\n        written += 8\n    print('ROOM', written)\n"
+             "except OSError as error:\n    print('FULL', error.errno, written)\n"
+             "import os\nfor chunk in range(40):\n    if os.path.exists(f'fill{chunk}'):\n"
+             "        os.remove(f'fill{chunk}')")
+MANY_THREADS = ("\nimport threading, time\nthreading.stack_size(64 * 2**10)\nstarted = []\ntry:\n"
+                "    for _ in range(3000):\n        worker = threading.Thread(target=time.sleep, args=(0.5,))\n"
+                "        worker.start()\n        started.append(worker)\n"
+                "    print('STARTED', len(started))\nexcept RuntimeError:\n"
+                "    print('REFUSED after', len(started) < 300)\nfor worker in started:\n    worker.join()")
+LINKS = {"gradebook.db": "gradebook.db", "solution.ipynb.txt": "source/quiz/quiz.ipynb",
+         "peer.txt": "submitted/honest/quiz/quiz.ipynb", "data": "source/quiz"}
+READ_LINKS = ("\nfound = []\nfor path in ['gradebook.db', 'solution.ipynb.txt', 'peer.txt', 'data/quiz.ipynb']:\n"
+              "    try:\n        found.append(open(path, 'rb').read(60))\n"
+              "    except OSError as error:\n        found.append(type(error).__name__)\nprint('LINKS', found)")
+ESCAPE_NAME = "quiz\x1b[2J\x1b[H all 35 submissions graded\x07.ipynb"
+
+
+def resource_cases() -> dict[str, Case]:
+    """Filling the disk, thousands of threads, links, huge cells, escape sequences, pasted and forged cells."""
+    return {
+        "fill-disk": Case(8, answers(ex1=ANSWERS["ex1"] + FILL_DISK), output_has=("FULL 28",),
+                          output_lacks=("ROOM",)),
+        "many-threads": Case(8, answers(ex1=ANSWERS["ex1"] + MANY_THREADS), output_has=("REFUSED after True",),
+                             output_lacks=("STARTED",)),
+        "openmp-threads": Case(3, answers(ex2="import torch\ntorch.set_num_threads(3000)\n"
+                                              "torch.ones(1000, 1000) @ torch.ones(1000, 1000)\n" + ANSWERS["ex2"]),
+                               notes=("kernel died",)),
+        "links": Case(8, answers(ex1=ANSWERS["ex1"] + READ_LINKS), write="links",
+                      notes=("links and special files are not followed: data, gradebook.db, peer.txt",),
+                      output_has=("LINKS", "FileNotFoundError"), output_lacks=("SQLite", "b'{", HIDDEN_PROBE)),
+        "linked-notebook": Case(0, write="linked-notebook", notes=("not followed: quiz.ipynb",
+                                                                   "quiz.ipynb: not in the submission")),
+        "huge-cell": Case(8, answers(), write="huge-cell", notes=("cells 1 over the 1 MiB cell limit were left out",)),
+        "escape-name": Case(8, answers(), write="escape-name", notes=("submitted as quiz\\x1b[2J\\x1b[H all 35",)),
+        "pasted-test": Case(8, answers(), write="pasted-test", notes=("repeated cells of ex1-tests (copies)",)),
+        "markdown-copy": Case(5, answers(ex1=wrong("ex1")), write="markdown-copy",
+                              notes=("repeated cells of ex1-tests (copies)",)),
+        "markdown-test": Case(5, answers(ex1=wrong("ex1")), write="markdown-test",
+                              notes=("graded as the instructor's type: ex1-tests",)),
+        "old-schema": Case(8, answers(), write="old-schema", notes=("metadata reset for: ex1-tests",)),
+    }
+
+
+def write_resource_case(course: Course, folder: Path, write: str, notebook: nbformat.NotebookNode) -> bool:
+    """Write the submissions of `resource_cases` that are more than a notebook; True if done."""
+    by_id = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in notebook.cells}
+    test = by_id.get("ex1-tests")
+    if write == "links":
+        for name, target in LINKS.items():
+            (folder / name).symlink_to(course.root / target)
+    if write == "linked-notebook":
+        (folder / "quiz.ipynb").symlink_to(course.folder("source") / "quiz" / "quiz.ipynb")
+        return True
+    if write == "huge-cell":
+        notebook.cells.insert(0, nbformat.v4.new_markdown_cell("#" * (3 * 2**20)))
+    if write == "escape-name":
+        nbformat.write(notebook, folder / ESCAPE_NAME)
+        return True
+    if write == "pasted-test":  # what Jupyter's copy and paste makes: the same cell id and grade id
+        notebook.cells.insert(notebook.cells.index(test) + 1, nbformat.from_dict(dict(test)))
+        (folder / "quiz.ipynb").write_text(json.dumps(notebook))  # nbformat.write would renumber the id
+        return True
+    if write == "markdown-copy":  # a markdown cell after the test, claiming to be it
+        forged = nbformat.v4.new_markdown_cell("all tests passed")
+        forged.metadata.nbgrader = dict(test.metadata.nbgrader)
+        notebook.cells.insert(notebook.cells.index(test) + 1, forged)
+    if write == "markdown-test":  # the test cell itself handed in as markdown
+        notebook.cells[notebook.cells.index(test)] = nbformat.v4.new_markdown_cell(
+            test.source, metadata=test.metadata)
+    if write == "old-schema":
+        test.metadata.nbgrader["schema_version"] = 1
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -442,7 +522,7 @@ def test_nothing_reached_the_network(hostile):
 def test_no_feedback_shows_a_hidden_test(hostile):
     course, _, outcomes, _ = hostile
     files = list(course.folder("feedback").rglob("*.html"))
-    assert len(files) >= len(outcomes) - 3  # the three submissions with no notebook get none
+    assert len(files) >= len(outcomes) - 4  # the four submissions with no (unlinked) notebook get none
     for path in files:
         assert HIDDEN_PROBE not in path.read_text(), path
 
@@ -506,3 +586,20 @@ class _ActiveParts(HTMLParser):
     def handle_data(self, data):
         if self.in_script:
             self.parts.append(data)
+
+
+def test_links_in_a_submission_are_never_followed_or_copied(hostile):
+    course, _, _, _ = hostile
+    for step in ("autograded", "feedback"):
+        folder = course.folder(step) / "links" / "quiz"
+        assert not any(path.is_symlink() for path in folder.rglob("*")), step
+        assert sorted(path.name for path in folder.iterdir() if path.name in LINKS) == [], step
+    submitted = course.folder("submitted") / "links" / "quiz"
+    assert sorted(path.name for path in submitted.iterdir() if path.is_symlink()) == sorted(LINKS)  # kept as handed in
+
+
+def test_the_escape_name_note_reaches_the_report_escaped(hostile):
+    course, _, _, _ = hostile
+    grades = write_reports(course, course.root / "reports")["grades"].read_text()
+    assert "\x1b" not in grades and "\x07" not in grades
+    assert "quiz\\x1b[2J" in grades

@@ -59,6 +59,7 @@ c.Execute.timeout = {cell_seconds}
 c.SandboxedExecute.notebook_timeout = {notebook_seconds}
 c.SandboxedExecute.memory_limit = 2 * 2**30
 c.SandboxedExecute.output_limit = 64 * 2**10
+c.SandboxedExecute.scratch_limit = 64 * 2**20
 c.SandboxedExecute.preload = ["numpy", "numpy.testing", "torch", "torch.testing"]
 """
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import landlock
+from autograder.sandbox import confine, landlock
 from autograder.sandbox.kernels import SYSTEM_READABLE, interpreter_folders
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux" or landlock.abi_version() < 6,
@@ -70,3 +70,48 @@ def test_the_launcher_requires_a_program():
     result = subprocess.run([sys.executable, "-m", "autograder.sandbox.confine", "--scratch", "/tmp"],
                             capture_output=True, text=True)
     assert result.returncode == 2 and "no program given" in result.stderr
+
+
+RESOURCE_PROBE = """
+import os, threading, time
+written = 0
+try:
+    for chunk in range(20):
+        with open(f"fill{chunk}", "wb") as handle:
+            handle.write(b"x" * 2**20)
+        written += 1
+    print("disk ROOM", written)
+except OSError as error:
+    print("disk FULL", error.errno, written)
+threading.stack_size(64 * 2**10)
+started = []
+try:
+    for _ in range(500):
+        thread = threading.Thread(target=time.sleep, args=(1,))
+        thread.start()
+        started.append(thread)
+    print("threads STARTED", len(started))
+except RuntimeError:
+    print("threads REFUSED", len(started))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or confine.cgroup_folder(1) is None,
+                    reason="the hard limits need root (or user namespaces) and a pids cgroup controller")
+def test_the_scratch_folder_has_a_total_quota_and_threads_a_cap(tmp_path):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "probe.py").write_text(RESOURCE_PROBE)
+    reads = [item for path in [*SYSTEM_READABLE, *interpreter_folders()] for item in ("--read", path)]
+    command = [sys.executable, "-m", "autograder.sandbox.confine", "--scratch", str(scratch), *reads,
+               "--scratch-bytes", str(8 * 2**20), "--threads", "40", "--file-bytes", str(64 * 2**20),
+               "--", sys.executable, str(scratch / "probe.py")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate(timeout=60)
+    confine.release_cgroup(process.pid)
+    lines = dict(line.split(" ", 1) for line in out.splitlines())
+    assert lines["disk"].startswith("FULL 28 "), (out, err)  # 8 MiB in all, though each file may be 64 MiB
+    assert int(lines["disk"].split()[-1]) < 8
+    assert lines["threads"].startswith("REFUSED ") and int(lines["threads"].split()[1]) < 40, (out, err)
+    assert sorted(path.name for path in scratch.iterdir()) == ["probe.py"]  # the writes lived in its own tmpfs
+    assert not confine.cgroup_folder(process.pid).exists()

@@ -1,10 +1,14 @@
 """Which paths a grading kernel may read, and the refusal to expose course folders."""
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
+from jupyter_core.utils import run_sync
 
-from autograder.sandbox.kernels import SandboxSettings, check_exposure, package_folders, readable_paths
+from autograder.sandbox import confine, landlock
+from autograder.sandbox.kernels import Kernel, SandboxSettings, check_exposure, package_folders, readable_paths
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -25,3 +29,42 @@ def test_a_readable_path_containing_a_secret_folder_is_refused(tmp_path):
         check_exposure([str(tmp_path)], [tmp_path / "solutions"])
     with pytest.raises(RuntimeError, match="would expose"):
         check_exposure([str(tmp_path / "work")], [tmp_path / "work"])
+
+
+@pytest.mark.skipif(sys.platform != "linux" or landlock.abi_version() < 6 or os.geteuid() != 0
+                    or confine.cgroup_folder(1) is None,
+                    reason="needs Linux with Landlock ABI >= 6 and a pids cgroup controller, as root")
+def test_a_kernel_gets_a_private_scratch_folder_and_only_regular_files(tmp_path):
+    submission = tmp_path / "submission"
+    (submission / "data").mkdir(parents=True)
+    (submission / "data" / "real.csv").write_text("1,2")
+    (submission / "gradebook.db").write_text("secret")
+    (submission / "data" / "link.csv").symlink_to(submission / "gradebook.db")
+    (submission / "linked").symlink_to(tmp_path, target_is_directory=True)
+    (submission / "gradebook.db").rename(tmp_path / "gradebook.db")
+    settings = SandboxSettings(memory_bytes=2 * 2**30, cpu_seconds=60, file_bytes=64 * 2**20, preload=(),
+                               readable=(), environment=("PATH",), scratch_bytes=4 * 2**20, threads=64)
+    root = tmp_path / "kernels"
+    root.mkdir()
+    kernel = Kernel(settings, root)
+    try:
+        kernel.add_files(submission)
+        inside = kernel.scratch_seen_by_kernel
+        assert kernel.has_private_scratch()
+        assert sorted(str(path.relative_to(inside)) for path in inside.rglob("*") if not path.name.startswith(".")) \
+            == ["data", "data/real.csv"]
+        assert not any(path.is_symlink() for path in inside.rglob("*"))
+        assert list(kernel.scratch.iterdir()) == [kernel.scratch / ".kernel.json"]  # the worker's view: untouched
+        assert (confine.cgroup_folder(kernel.pid) / "pids.max").read_text().strip() == "64"
+        client = kernel.manager.client()
+        client.start_channels()
+        run_sync(client.wait_for_ready)(timeout=120)
+        outputs = []
+        code = "try:\n    open('big', 'wb').write(b'x' * 2**20 * 6)\nexcept OSError as error:\n    print(error.errno)"
+        run_sync(client.execute_interactive)(code, timeout=60, output_hook=lambda msg: outputs.append(
+            msg["content"].get("text", "")))
+        client.stop_channels()
+        assert "".join(outputs).strip() == "28"  # ENOSPC: 4 MiB in all, though one file may hold 64
+    finally:
+        kernel.dispose()
+    assert not kernel.scratch.exists() and not confine.cgroup_folder(kernel.pid).exists()
