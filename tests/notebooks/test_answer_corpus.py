@@ -1,5 +1,6 @@
 """Realistic student answers get the verdict their corpus entry states; the visible checks name the wrong ones."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,12 @@ def test_answer_corpus_verdicts(folder, lesson_checks):
     share = named / wrong if wrong else 1.0
     line = f"{folder}: the visible checks name {named}/{wrong} wrong answers ({share:.0%}; target {TARGET_NAMED:.0%})"
     print(line)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with (ARTIFACTS / "answer-corpus.txt").open("a") as summary:
-        summary.write(line + "\n")
+    lines = ARTIFACTS / "answer-corpus"
+    lines.mkdir(parents=True, exist_ok=True)
+    (lines / f"{folder}.txt").write_text(line + "\n")
+    combined = ARTIFACTS / f"answer-corpus.txt.{os.getpid()}"  # two workers may rebuild it at once
+    combined.write_text("".join(p.read_text() for p in sorted(lines.glob("*.txt"))))
+    combined.replace(ARTIFACTS / "answer-corpus.txt")
     assert sum(len(check.answers) for check in checks) >= 2, f"{folder}: seed the corpus with a few answers"
     assert not problems, "\n".join(problems)
     assert share >= TARGET_NAMED, line

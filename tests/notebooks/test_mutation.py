@@ -1,5 +1,6 @@
 """Every exercise's checks kill at least 90 % of the mutants of its answer; every survivor is declared."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,9 @@ def _write_report(folder: str, scores) -> None:
     sections = ARTIFACTS / "mutation"
     sections.mkdir(parents=True, exist_ok=True)
     (sections / f"{folder}.md").write_text(markdown_report(scores))
-    parts = [p.read_text() for p in sorted(sections.glob("*.md"))]
-    (ARTIFACTS / "mutation-report.md").write_text("\n".join(parts))
+    combined = ARTIFACTS / f"mutation-report.md.{os.getpid()}"  # two workers may rebuild it at once
+    combined.write_text("\n".join(p.read_text() for p in sorted(sections.glob("*.md"))))
+    combined.replace(ARTIFACTS / "mutation-report.md")
 
 
 @pytest.mark.parametrize("folder", LESSONS)
