@@ -34,6 +34,7 @@ class ExerciseScore:
     visible: int
     named: int
     original_passes: bool
+    seconds: float = 0.0
     survivors: list[Survivor] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # declarations that match no surviving mutant
 
@@ -80,7 +81,7 @@ def score_exercise(lesson: str, run: ExerciseRun, mutants: dict[str, Mutant],
     results = [r for r in run.results if r.variant.id in mutants]
     score = ExerciseScore(lesson, grade_id, len(results), sum(r.killed for r in results),
                           sum(r.caught_by_visible for r in results), sum(r.named for r in results),
-                          run.original_passes)
+                          run.original_passes, run.seconds)
     surviving = set()
     for result in results:
         if not result.killed:
@@ -133,12 +134,12 @@ def markdown_report(scores: list[ExerciseScore]) -> str:
              f"Target: at least {TARGET_KILLED:.0%} of each exercise's mutants killed, every survivor declared "
              "equivalent in `tests/notebooks/mutants/<lesson>.toml`. *visible*: the visible check failed; "
              "*named*: it failed with a check message (CheckFailed).", "",
-             "| lesson | exercise | mutants | killed | killed % | visible | named | survivors | undeclared |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| lesson | exercise | mutants | killed | killed % | visible | named | survivors | undeclared | seconds |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for s in scores:
         undeclared = sum(not survivor.reason for survivor in s.survivors)
         lines.append(f"| {s.lesson} | {s.exercise} | {s.total} | {s.killed} | {_percent(s.killed, s.total)} | "
-                     f"{s.visible} | {s.named} | {len(s.survivors)} | {undeclared} |")
+                     f"{s.visible} | {s.named} | {len(s.survivors)} | {undeclared} | {s.seconds:.0f} |")
     for s in scores:
         problems = s.problems()
         if not s.survivors and not problems:
