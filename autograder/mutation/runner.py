@@ -255,7 +255,7 @@ class LessonRunner:
                                        f"{outcome.error}: {outcome.message}")
 
     def _run_tests(self, exercise: Exercise, timeout: float) -> tuple[Outcome, Outcome | None]:
-        """Run the exercise's test cells: all visible parts first fail fast, then the hidden parts."""
+        """Run each test cell's visible part, then its hidden part; stop at the first failure."""
         visible_outcomes, hidden_parts = [], []
         for index in exercise.test_indices:
             visible, hidden = split_test(self.notebook.cells[index].source)
