@@ -5,8 +5,9 @@ The lesson runs cell by cell. At each exercise (an autograded-answer solution ce
 cells that follow it) the original answer runs first and must pass its tests; then, for each
 replacement answer, the random number generators are put back to where they were before the
 exercise, the replacement runs, and each test cell runs in two parts: its visible check and its
-hidden tests. Afterwards the original answer and its tests run again, so the rest of the lesson
-sees the state it was written for. A replacement that runs past the time limit is interrupted; a
+hidden tests; then the random number generators are put back again and the original answer is
+redefined. After the last replacement the original answer and its tests run again, so the rest of
+the lesson sees the state it was written for. A replacement that runs past the time limit is interrupted; a
 kernel that does not come back is restarted and the lesson replayed up to the exercise.
 """
 
@@ -324,6 +325,9 @@ class LessonRunner:
                     self._run_prefix(exercise.solution_index)
                     self.kernel.run(RNG_SAVE, timeout=60)
                 run.results.append(result)
+                # Each replacement starts from the original definitions, not from the previous replacement's.
+                self.kernel.run(RNG_RESTORE, timeout=60)
+                self.kernel.run(exercise.source, timeout)
             self.kernel.run(RNG_RESTORE, timeout=60)
             again = self._run_original(exercise, timeout=max(self.timeout, 600))
             if not all(outcome.passed for outcome in again):
