@@ -1,13 +1,17 @@
 """Small AST mutations of an instructor's answer, each a one-line change a student could plausibly make.
 
-The operator names follow the two established Python mutation testers: cosmic-ray
-(https://github.com/sixty-north/cosmic-ray: `ReplaceBinaryOperator_Add_Sub`,
-`ReplaceComparisonOperator_Lt_LtE`, `NumberReplacer`, `ReplaceTrueWithFalse`, `ReplaceAndWithOr`,
-`ReplaceUnaryOperator_USub_Delete`, `ZeroIterationForLoop`) and mutmut
-(https://github.com/boxed/mutmut: numbers become n+1, keyword arguments are removed, a return
-value is replaced). Nothing of their code is used: they mutate whole modules on disk, while here a
-mutant is one notebook cell. The tensor-specific operators (keepdim, dim, transpose, reductions,
-detach / no_grad / zero_) are this course's own: they are the mistakes its lessons warn about.
+The operator names follow the two established Python mutation testers. cosmic-ray
+(https://github.com/sixty-north/cosmic-ray, src/cosmic_ray/operators/) names its operators
+`ReplaceBinaryOperator_Add_Sub`, `ReplaceComparisonOperator_Lt_LtE`, `NumberReplacer`,
+`ReplaceTrueWithFalse`, `ReplaceAndWithOr`, `ReplaceUnaryOperator_Delete_USub`,
+`RemoveNamedArgument` and `ZeroIterationForLoop`; the same names are used here. mutmut
+(https://github.com/boxed/mutmut, its node mutations) contributes the ideas of numbers becoming
+n+1 (`operator_number`) and of dropping a call's argument (`operator_arg_removal`). Nothing of
+their code is used: they mutate whole modules on disk, while here a mutant is one notebook cell.
+The tensor-specific operators (`RemoveKeepdim` and `RemoveDimArgument`, special cases of
+RemoveNamedArgument; `RemoveTranspose`, `AddTranspose`, `ReplaceReduction`, `RemoveCall` for
+detach / clone / zero_ / no_grad, `RemoveSumTerm`, `ReturnArgument`) are this course's own: they
+are the mistakes its lessons warn about.
 
 Only code between `### BEGIN SOLUTION` and `### END SOLUTION` is mutated. A mutant's id is
 `<operator>:<line>:<column>:<variant>` (line 1-based in the cell, column 0-based), so it stays the
@@ -213,7 +217,7 @@ class _Collector(ast.NodeVisitor):
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
         if self._inside(node) and isinstance(node.op, ast.USub | ast.Not | ast.Invert):
-            self._replace(f"ReplaceUnaryOperator_{type(node.op).__name__}_Delete", node, "drop", node.operand)
+            self._replace(f"ReplaceUnaryOperator_Delete_{type(node.op).__name__}", node, "drop", node.operand)
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:

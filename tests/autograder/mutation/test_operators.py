@@ -47,8 +47,8 @@ def test_every_mutant_parses_and_differs_from_the_answer_and_from_the_others():
     dumps = {ast.dump(ast.parse(m.source)) for m in found}
     assert len(dumps) == len(found) and ast.dump(ast.parse(source)) not in dumps
     operators = {m.operator for m in found}
-    assert {"RemoveCall", "RemoveTranspose", "AddTranspose", "ReplaceUnaryOperator_USub_Delete",
-            "ReplaceUnaryOperator_Not_Delete", "ZeroIterationForLoop", "ReplaceAndWithOr", "ReturnArgument",
+    assert {"RemoveCall", "RemoveTranspose", "AddTranspose", "ReplaceUnaryOperator_Delete_USub",
+            "ReplaceUnaryOperator_Delete_Not", "ZeroIterationForLoop", "ReplaceAndWithOr", "ReturnArgument",
             "ReplaceComparisonOperator", "ReplaceReduction", "ReplaceBinaryOperator"} <= operators
     by_id = {m.id: m.source for m in found}
     assert "    if True:\n" in by_id["RemoveCall:3:4:no_grad"]
