@@ -2,15 +2,16 @@
 
 Grades must not depend on the host's CPU. Every submission is graded once on each forced path;
 a probe submission prints the CPU capability its grading kernel saw, so the test knows the
-variables reached the sandboxed kernels.
+variables reached the sandboxed kernels. One class per path: pytest-xdist (`--dist loadscope`)
+grades the two paths on different workers.
 """
 
 from pathlib import Path
 
 import nbformat
 import pandas as pd
-import pytest
 
+from autograder.course import CPU_PATHS
 from autograder.demo import build_demo_class, fill_answers, load_roster, solution_sources
 from autograder.grading import find_submissions, grade_submissions
 from autograder.release import release
@@ -18,10 +19,6 @@ from autograder.report import exercise_scores, submission_scores
 
 GOLDEN = Path(__file__).parent / "golden"
 DEMO = Path(__file__).resolve().parents[2] / "autograder" / "demo_class"
-CPU_PATHS = {
-    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
-    "baseline": {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"},
-}
 CAPABILITY = {"avx2": "AVX2", "baseline": "DEFAULT"}
 PROBE = "probe"
 PROBE_LINE = "import torch as _t; print('cpu capability:', _t.backends.cpu.get_cpu_capability())\n"
@@ -48,26 +45,36 @@ def _probe_capability(course) -> str:
     return "no probe output"
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xdist_group(f"demo-class-{p}"))
-                                  for p in sorted(CPU_PATHS)])
-def test_demo_class_gets_its_golden_scores_on_cpu_path(path, tmp_path, course_copier, monkeypatch):
-    for name, value in CPU_PATHS[path].items():
-        monkeypatch.setenv(name, value)  # grading workers and their sandboxed kernels inherit these
-    course = course_copier(tmp_path / "course")
-    release(course)
-    build_demo_class(course, course.root / "autograder" / "demo_class")
-    _add_probe(course)
-    outcomes = grade_submissions(course, find_submissions(course), progress=False, workers=2)
-    assert [o.status for o in outcomes] == ["graded"] * len(outcomes)
-    assert _probe_capability(course) == CAPABILITY[path]
-    actual = exercise_scores(course)
-    actual = actual[actual["student"] != PROBE].reset_index(drop=True)
-    golden = pd.read_csv(GOLDEN / "demo-exercise-scores.csv")
-    keys = ["student", "assignment", "notebook", "exercise"]
-    both = golden.merge(actual, on=keys, how="outer", suffixes=("_golden", f"_{path}"), indicator=True)
-    differ = both[(both["_merge"] != "both") | (both["score_golden"] != both[f"score_{path}"])]
-    assert differ.empty, f"scores on the {path} path differ from the golden file:\n{differ.to_string()}"
-    scores = submission_scores(course).set_index(["student", "assignment"])["score"]
-    for student in load_roster(DEMO / "roster.toml"):
-        for assignment, expected in student.expected.items():
-            assert scores[(student.id, assignment)] == expected, (path, student.id, assignment)
+class _GradedOnCpuPath:
+    path = ""
+
+    def test_demo_class_gets_its_golden_scores(self, tmp_path, course_copier, monkeypatch):
+        """Grade every demo submission (and the probe) with the path forced; compare with the golden file."""
+        for name, value in CPU_PATHS[self.path].items():
+            monkeypatch.setenv(name, value)  # grading workers and their sandboxed kernels inherit these
+        course = course_copier(tmp_path / "course")
+        release(course)
+        build_demo_class(course, course.root / "autograder" / "demo_class")
+        _add_probe(course)
+        outcomes = grade_submissions(course, find_submissions(course), progress=False, workers=2)
+        assert [o.status for o in outcomes] == ["graded"] * len(outcomes)
+        assert _probe_capability(course) == CAPABILITY[self.path]
+        actual = exercise_scores(course)
+        actual = actual[actual["student"] != PROBE].reset_index(drop=True)
+        golden = pd.read_csv(GOLDEN / "demo-exercise-scores.csv")
+        keys = ["student", "assignment", "notebook", "exercise"]
+        both = golden.merge(actual, on=keys, how="outer", suffixes=("_golden", f"_{self.path}"), indicator=True)
+        differ = both[(both["_merge"] != "both") | (both["score_golden"] != both[f"score_{self.path}"])]
+        assert differ.empty, f"scores on the {self.path} path differ from the golden file:\n{differ.to_string()}"
+        scores = submission_scores(course).set_index(["student", "assignment"])["score"]
+        for student in load_roster(DEMO / "roster.toml"):
+            for assignment, expected in student.expected.items():
+                assert scores[(student.id, assignment)] == expected, (self.path, student.id, assignment)
+
+
+class TestAvx2Path(_GradedOnCpuPath):
+    path = "avx2"
+
+
+class TestBaselinePath(_GradedOnCpuPath):
+    path = "baseline"

@@ -1,9 +1,10 @@
 """Every solution notebook reproduces its stored outputs on the AVX2 and the baseline CPU paths too.
 
 Hosts of the same kind differ in CPU (AVX-512 on some), and torch, MKL and oneDNN pick their
-kernels by CPU. These variables force the AVX2 path and the baseline (SSE4.2) path on any x86-64
-machine, so a result that holds on every path holds on every machine. The native path is the
-plain nbval run of `solutions/` in the same pytest session.
+kernels by CPU; `autograder.course.CPU_PATHS` forces the AVX2 or the baseline path on any x86-64
+machine, so outputs that hold on every path hold on every machine. The native path is the plain
+nbval run of `solutions/` in the same pytest session. One class per path: pytest-xdist
+(`--dist loadscope`) runs the two paths on different workers.
 """
 
 import os
@@ -13,13 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from autograder.course import CPU_PATHS
+
 REPO = Path(__file__).resolve().parents[2]
-CPU_PATHS = {
-    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
-    "baseline": {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"},
-}
-CAPABILITY = {"avx2": "AVX2", "baseline": "DEFAULT"}
 NOTEBOOKS = sorted((REPO / "solutions").glob("*/*.ipynb"))
+CAPABILITY = {"avx2": "AVX2", "baseline": "DEFAULT"}
 
 
 def path_environment(path: str) -> dict[str, str]:
@@ -32,23 +31,29 @@ def _cpu_has_avx2() -> bool:
     return cpuinfo.is_file() and " avx2" in cpuinfo.read_text()
 
 
-@pytest.mark.parametrize("path", sorted(CPU_PATHS))
-def test_the_variables_select_the_cpu_path(path):
-    if path == "avx2" and not _cpu_has_avx2():
-        pytest.skip("this CPU has no AVX2")
-    probe = "import torch; print(torch.backends.cpu.get_cpu_capability())"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            env=path_environment(path), check=True)
-    assert result.stdout.strip() == CAPABILITY[path]
+class _OnCpuPath:
+    path = ""
+
+    def test_the_variables_select_the_cpu_path(self):
+        if self.path == "avx2" and not _cpu_has_avx2():
+            pytest.skip("this CPU has no AVX2")
+        probe = "import torch; print(torch.backends.cpu.get_cpu_capability())"
+        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                env=path_environment(self.path), check=True)
+        assert result.stdout.strip() == CAPABILITY[self.path]
+
+    @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.parent.name)
+    def test_solution_notebook_reproduces_its_outputs(self, notebook):
+        """nbval, as CI runs it on the native path, in a separate process with the CPU path forced."""
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "--nbval-lax",
+                                 str(notebook.relative_to(REPO))], cwd=REPO, capture_output=True, text=True,
+                                env=path_environment(self.path), timeout=900)
+        assert result.returncode == 0, f"{notebook.name} on the {self.path} path:\n{result.stdout[-6000:]}"
 
 
-@pytest.mark.parametrize(("notebook", "path"), [
-    pytest.param(notebook, path, id=f"{path}-{notebook.parent.name}",
-                 marks=pytest.mark.xdist_group(f"cpu-path-{path}-{notebook.parent.name}"))
-    for path in sorted(CPU_PATHS) for notebook in NOTEBOOKS])
-def test_solution_notebook_reproduces_its_outputs_on_cpu_path(notebook, path):
-    """nbval, as CI runs it on the native path, in a separate process with the CPU path forced."""
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "--nbval-lax",
-                             str(notebook.relative_to(REPO))], cwd=REPO, capture_output=True, text=True,
-                            env=path_environment(path), timeout=900)
-    assert result.returncode == 0, f"{notebook.name} on the {path} path:\n{result.stdout[-6000:]}"
+class TestAvx2Path(_OnCpuPath):
+    path = "avx2"
+
+
+class TestBaselinePath(_OnCpuPath):
+    path = "baseline"
