@@ -28,6 +28,6 @@ def test_checks_kill_the_mutants_of_every_answer(folder, lesson_checks):
     scores = [score for check in lesson_checks(folder) for score in check.scores]
     _write_report(folder, scores)
     print(summary_table(scores))
-    assert scores and all(score.total for score in scores), f"{folder}: no exercise was mutated"
+    assert scores, f"{folder}: no exercise found"
     problems = [problem for score in scores for problem in score.problems()]
     assert not problems, "\n".join(problems)
