@@ -72,7 +72,7 @@ def _mutants(course: Course, args: argparse.Namespace) -> int:
             scores += check.scores
             problems += [p for s in check.scores for p in s.problems()]
             for answer in check.answers:
-                problem = verdict_problem(answer, check.answer_results[answer.variant.id])
+                problem = verdict_problem(answer, check.answer_results.get(answer.variant.id))
                 if problem:
                     problems.append(f"{assignment}: {problem}")
             named, wrong = named_share(check.answers, check.answer_results)

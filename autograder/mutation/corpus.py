@@ -51,8 +51,10 @@ def load_answers(path: Path) -> list[Answer]:
     return answers
 
 
-def verdict_problem(answer: Answer, result: VariantResult) -> str | None:
+def verdict_problem(answer: Answer, result: VariantResult | None) -> str | None:
     """Why the tests' verdict on `answer` breaks its kind's expectation, or None when it holds."""
+    if result is None:
+        return f"answer {answer.number} ({answer.exercise}): not tried, because the instructor's answer fails its tests"
     seen = _describe(result)
     if answer.kind == "wrong" and not result.named:
         return f"answer {answer.number} ({answer.exercise}, {answer.why}): the visible check must name it; {seen}"

@@ -22,7 +22,7 @@ def test_answer_corpus_verdicts(folder, lesson_checks):
     checks = lesson_checks(folder)
     problems, named, wrong = [], 0, 0
     for check in checks:
-        problems += [p for a in check.answers if (p := verdict_problem(a, check.answer_results[a.variant.id]))]
+        problems += [p for a in check.answers if (p := verdict_problem(a, check.answer_results.get(a.variant.id)))]
         lesson_named, lesson_wrong = named_share(check.answers, check.answer_results)
         named, wrong = named + lesson_named, wrong + lesson_wrong
     share = named / wrong if wrong else 1.0
