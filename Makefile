@@ -23,9 +23,9 @@ grade: venv  ## regenerate student versions, grade the demo class, print the gra
 	python -m autograder demo
 	python -m autograder grade
 
-test: venv  ## lint, unit tests, grading tests, and every solution notebook through nbval
+test: venv  ## lint, unit and grading tests, mutation report, answer corpus, every lesson through nbval on 3 CPU paths
 	ruff check .
-	pytest
+	pytest -n 2 --dist loadscope --durations=40
 
 lint: venv
 	ruff check .
