@@ -21,9 +21,13 @@ NOTEBOOKS = sorted((REPO / "solutions").glob("*/*.ipynb"))
 CAPABILITY = {"avx2": "AVX2", "baseline": "DEFAULT"}
 
 
+# Taken at collection, before any grading test changes this process's environment (tests/conftest.py).
+STARTING_ENVIRONMENT = dict(os.environ)
+
+
 def path_environment(path: str) -> dict[str, str]:
-    """This process's environment with one torch thread and the given CPU path forced."""
-    return dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", **CPU_PATHS[path])
+    """The session's starting environment with one torch thread and the given CPU path forced."""
+    return dict(STARTING_ENVIRONMENT, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", **CPU_PATHS[path])
 
 
 def _cpu_has_avx2() -> bool:
