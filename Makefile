@@ -9,7 +9,7 @@ export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv grade test lint lab formgrader release check-release bench bench-grader clean
+.PHONY: venv grade test lint lab formgrader release check-release mutants bench bench-grader clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,9 @@ grade: venv  ## regenerate student versions, grade the demo class, print the gra
 	python -m autograder demo
 	python -m autograder grade
 
-test: venv  ## lint, unit tests, grading tests, and every solution notebook through nbval
+test: venv  ## lint, unit and grading tests, mutation report, answer corpus, every lesson through nbval on 3 CPU paths
 	ruff check .
-	pytest
+	pytest -n 2 --dist loadscope --durations=40
 
 lint: venv
 	ruff check .
@@ -41,6 +41,9 @@ release: venv  ## regenerate notebooks/ from solutions/
 
 check-release: venv
 	python -m autograder release --check
+
+mutants: venv  ## mutation-test every exercise's checks; writes test-artifacts/mutation-report.md (about 5 minutes)
+	python -m autograder mutants
 
 bench: venv  ## print speed figures (never asserted in tests); about 5 minutes
 	python benchmarks/lesson_times.py

@@ -71,6 +71,14 @@ class Course:
 # datasets, so grading is fast, needs nothing outside the machine and gives the same score every time.
 GRADING_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "COURSE_OFFLINE": "1"}
 UNSET_WHILE_GRADING = ("COURSE_DATA_DIR",)
+# Which CPU kernels torch, MKL and oneDNN use. Hosts differ (AVX-512 on some); these settings force
+# the AVX2 path or the baseline (SSE4.2) path on any x86-64 machine. Grading kernels keep the
+# variables when they are set, so a class can be graded, and grades tested, on either path.
+CPU_PATHS = {
+    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
+    "baseline": {"ATEN_CPU_CAPABILITY": "default", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2", "ONEDNN_MAX_CPU_ISA": "SSE41"},
+}
+CPU_PATH_VARIABLES = tuple(CPU_PATHS["avx2"])
 
 
 def use_grading_environment() -> None:

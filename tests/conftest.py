@@ -1,6 +1,7 @@
 """Shared fixtures: the repository's course, and throwaway copies of it for grading tests."""
 
 import copy
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,16 @@ from autograder.course import Course
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / "autograder" / "nbgrader_config.py"
+# Grading sets the grading environment in the grading process (no COURSE_DATA_DIR, COURSE_OFFLINE=1),
+# so after a grading test this process's environment is no longer the one the session started with.
+STARTING_ENVIRONMENT = dict(os.environ)
+
+
+def pytest_runtest_setup(item):
+    """Notebooks run under nbval with the session's starting environment, whichever tests ran before them."""
+    if item.path.suffix == ".ipynb":
+        os.environ.clear()
+        os.environ.update(STARTING_ENVIRONMENT)
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +49,4 @@ def course_copier():
 def course_copy(tmp_path: Path) -> Course:
     """A private copy of the course in a temporary folder."""
     return copy_course(tmp_path / "course")
+
