@@ -21,7 +21,7 @@ def ridge_solution(Phi, Y, lam):
 peak_with_ridge = "lower"
 
 # %% ex4-regimes
-answers = {"a": True, "b": False, "c": True, "d": False, "e": False}  # misses e: the hidden tests notice
+answers = {"a": True, "b": False, "c": False, "d": False, "e": False}  # misses e: the peak sits at p = n
 
 # %% ex5-sample-wise
 def harmful_range(sizes, test_mse):
