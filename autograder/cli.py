@@ -32,7 +32,9 @@ def _release(course: Course, args: argparse.Namespace) -> int:
 
 
 def _demo(course: Course, args: argparse.Namespace) -> int:
-    demo_folder = Path(args.demo_folder) if args.demo_folder else find_config(args.config).parent / "demo_class"
+    config_folder = find_config(args.config).parent
+    beside = [config_folder / "demo_class", config_folder / "autograder" / "demo_class"]
+    demo_folder = Path(args.demo_folder) if args.demo_folder else next((f for f in beside if f.is_dir()), beside[0])
     pairs = build_demo_class(course, demo_folder)
     students = sorted({student for student, _ in pairs})
     print(f"demo class: {len(pairs)} submissions from {len(students)} students -> {course.folder('submitted')}")
@@ -106,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo_cmd = commands.add_parser("demo", help="write the demo class's submissions")
     demo_cmd.add_argument("--demo-folder", help="folder with roster.toml (default: demo_class/ "
-                          "beside the config)")
+                          "beside the config, or in autograder/ beside it)")
 
     grade_cmd = commands.add_parser("grade", help="autograde submissions, write feedback and CSV")
     grade_cmd.add_argument("assignments", nargs="*", help="assignment ids (default: all submitted)")
