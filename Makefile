@@ -9,7 +9,7 @@ export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv grade test lint lab formgrader release check-release bench bench-grader clean
+.PHONY: venv grade test lint lab formgrader release check-release mutants bench bench-grader clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ release: venv  ## regenerate notebooks/ from solutions/
 
 check-release: venv
 	python -m autograder release --check
+
+mutants: venv  ## mutation-test every exercise's checks; writes test-artifacts/mutation-report.md (about 5 minutes)
+	python -m autograder mutants
 
 bench: venv  ## print speed figures (never asserted in tests); about 5 minutes
 	python benchmarks/lesson_times.py

@@ -7,6 +7,9 @@ from pathlib import Path
 from autograder.course import Course, find_config
 from autograder.demo import build_demo_class
 from autograder.grading import find_submissions, grade_submissions
+from autograder.mutation import check_lesson
+from autograder.mutation.corpus import named_share, verdict_problem
+from autograder.mutation.report import markdown_report, summary_table
 from autograder.release import release, stale_notebooks
 from autograder.report import score_table, submission_scores, write_reports
 
@@ -56,6 +59,35 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _mutants(course: Course, args: argparse.Namespace) -> int:
+    tests = course.root / "tests" / "notebooks"
+    declarations = Path(args.declarations) if args.declarations else tests / "mutants"
+    answers = Path(args.answers) if args.answers else tests / "answers"
+    scores, problems = [], []
+    for assignment in args.assignments or course.assignments():
+        for notebook in course.source_notebooks(assignment):
+            check = check_lesson(notebook, declarations / f"{assignment}.toml", answers / f"{assignment}.toml",
+                                 exercise=args.exercise, timeout=args.timeout,
+                                 progress=lambda text: print(text, file=sys.stderr) if args.verbose else None)
+            scores += check.scores
+            problems += [p for s in check.scores for p in s.problems()]
+            for answer in check.answers:
+                problem = verdict_problem(answer, check.answer_results[answer.variant.id])
+                if problem:
+                    problems.append(f"{assignment}: {problem}")
+            named, wrong = named_share(check.answers, check.answer_results)
+            if wrong:
+                print(f"{assignment}: the visible checks name {named}/{wrong} wrong corpus answers")
+    report = Path(args.report) if args.report else course.root / "test-artifacts" / "mutation-report.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(markdown_report(scores))
+    print(summary_table(scores))
+    print(f"report: {report}")
+    for problem in problems:
+        print(f"problem: {problem}")
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
@@ -85,6 +117,21 @@ def build_parser() -> argparse.ArgumentParser:
                            "or 'local' for a local cluster of --workers processes")
 
     commands.add_parser("report", help="print the gradebook and write the CSV files")
+
+    mutants_cmd = commands.add_parser("mutants", help="mutation-test each exercise's checks against its answer, "
+                                      "and check the answer corpus")
+    mutants_cmd.add_argument("assignments", nargs="*", help="lesson folders (default: all)")
+    mutants_cmd.add_argument("--exercise", metavar="GRADE_ID", help="only this exercise (a solution cell's grade_id)")
+    mutants_cmd.add_argument("--report", metavar="PATH", help="Markdown report (default: "
+                             "test-artifacts/mutation-report.md)")
+    mutants_cmd.add_argument("--declarations", metavar="DIR", help="equivalent-mutant declarations, "
+                             "<DIR>/<lesson>.toml (default: tests/notebooks/mutants)")
+    mutants_cmd.add_argument("--answers", metavar="DIR", help="answer corpus, <DIR>/<lesson>.toml "
+                             "(default: tests/notebooks/answers)")
+    mutants_cmd.add_argument("--timeout", type=float, default=30.0,
+                             help="seconds a mutant's cell may run at least (default: 30; 5x the answer's time "
+                             "when longer)")
+    mutants_cmd.add_argument("--verbose", action="store_true", help="print each mutant as it runs")
     return parser
 
 
@@ -98,5 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         return _demo(course, args)
     if args.command == "grade":
         return _grade(course, args)
+    if args.command == "mutants":
+        return _mutants(course, args)
     _report(course)
     return 0

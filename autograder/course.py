@@ -71,6 +71,9 @@ class Course:
 # datasets, so grading is fast, needs nothing outside the machine and gives the same score every time.
 GRADING_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "COURSE_OFFLINE": "1"}
 UNSET_WHILE_GRADING = ("COURSE_DATA_DIR",)
+# Which CPU kernels torch, MKL and oneDNN use; passed through to grading kernels when set, so that a
+# class can be graded (and the tests can check grades) on the AVX2 or baseline path of any machine.
+CPU_PATH_VARIABLES = ("ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA")
 
 
 def use_grading_environment() -> None:

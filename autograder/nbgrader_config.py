@@ -16,15 +16,15 @@ from nbgrader.preprocessors import (
     ClearOutput,
     DeduplicateIds,
     GetGrades,
-    IgnorePattern,
     LimitOutput,
     OverwriteCells,
     OverwriteKernelspec,
     SaveAutoGrades,
 )
 
-from autograder.course import GRADING_ENVIRONMENT
+from autograder.course import CPU_PATH_VARIABLES, GRADING_ENVIRONMENT
 from autograder.preprocessors import PointsAndMessages, RestoreTestCells, SandboxedExecute
+from autograder.preprocessors.warnings import DropWarningOutput, validate_like_grading
 
 course_root = Path(__file__).resolve().parent.parent
 work = course_root / "work"
@@ -48,7 +48,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # chains with two steps swapped in: deleted test cells are put back, and execution is sandboxed.
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RestoreTestCells, OverwriteKernelspec,
                                       OverwriteCells, CheckCellMetadata]
-c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+c.Autograde.autograde_preprocessors = [SandboxedExecute, DropWarningOutput, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 # Limits that fail closed; lessons run in under 30 s, so these are generous.
 c.Execute.timeout = 60  # per cell, seconds
@@ -57,13 +57,14 @@ c.SandboxedExecute.memory_limit = 3 * 2**30
 c.SandboxedExecute.output_limit = 2 * 2**20
 # Imported before any student code (warm kernels) and restored before every hidden test.
 c.SandboxedExecute.preload = ["numpy", "numpy.testing", "torch", "torch.testing", "matplotlib", "helpers"]
-c.SandboxedExecute.environment = list(GRADING_ENVIRONMENT)
+c.SandboxedExecute.environment = [*GRADING_ENVIRONMENT, *CPU_PATH_VARIABLES]
 
 # nbgrader gives 0 points to a test cell with any stderr output, so a harmless warning raised by
 # correct student code (e.g. torch's "Converting a tensor with requires_grad=True to a scalar")
-# would cost the exercise. Drop warning-only stderr outputs before scoring; errors still score 0.
-c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"\w*Warning: "
+# would cost the exercise. DropWarningOutput removes warning-only stderr outputs before scoring
+# (errors still score 0), and Validate (the JupyterLab button, `nbgrader validate`) applies the
+# same rule, so it never tells a student that a correct answer loses credit.
+validate_like_grading()
 
 # Student feedback shows each test's points and message but never the hidden tests' source: strip
 # it before the HTML is written. The autograded notebooks (the instructor's view) keep everything.

@@ -38,3 +38,14 @@ def course_copier():
 def course_copy(tmp_path: Path) -> Course:
     """A private copy of the course in a temporary folder."""
     return copy_course(tmp_path / "course")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`--dist loadgroup`), keep each test file (and each notebook's cells) on one worker.
+
+    nbval's cell items share one kernel per notebook, and module-scoped fixtures (a graded demo
+    class) are expensive, so a file is the unit of work unless a test names its own xdist_group.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
