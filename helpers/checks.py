@@ -35,7 +35,7 @@ def run_answer(function: Any, *args: Any, name: str, hint: str = "", mistake: st
     except (NotImplementedError, CheckFailed):
         raise
     except Exception as error:  # the student's code failed: say how, in one line, not a traceback
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        detail = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else ""
         raise CheckFailed(f"{name} raised {type(error).__name__}{': ' + detail if detail else ''}. {hint}".strip(),
                           mistake) from None
 
@@ -91,7 +91,8 @@ def check_close(
         mistake=mistake,
     )
     try:
-        actual_t = torch.as_tensor(actual.detach() if isinstance(actual, torch.Tensor) else actual)
+        # Python numbers are read in float64: float32 would round them before an atol below 1e-7 applies.
+        actual_t = actual.detach() if isinstance(actual, torch.Tensor) else torch.as_tensor(actual, dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError):
         raise CheckFailed(f"{name} cannot be read as numbers: {actual!r:.80}. {hint}".strip(), mistake) from None
     check_shape(actual_t, expected_t.shape, name, hint, mistake=mistake)

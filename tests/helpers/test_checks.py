@@ -99,3 +99,18 @@ def test_run_answer_turns_a_crash_into_one_line():
     assert run_answer(lambda x: x + 1, 1, name="f") == 2
     with pytest.raises(NotImplementedError):
         run_answer(lambda: (_ for _ in ()).throw(NotImplementedError()), name="blank")
+
+
+def test_python_numbers_are_compared_in_double_precision():
+    check_close(0.150062963203125, 0.150062963203125, "loss", atol=1e-12, rtol=0)
+    with pytest.raises(CheckFailed):
+        check_close(0.1500625, 0.150062963203125, "loss", atol=1e-9, rtol=0)
+
+
+def test_run_answer_does_not_double_the_full_stop():
+    def broken():
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+    with pytest.raises(CheckFailed) as caught:
+        run_answer(broken, name="f()", hint="Update under torch.no_grad().")
+    assert "operation. Update" in str(caught.value) and ".." not in str(caught.value)
