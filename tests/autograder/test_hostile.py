@@ -465,7 +465,19 @@ def hostile(tmp_path_factory):
     with Gradebook(course.coursedir.db_url) as gradebook:
         gradebook.update_or_create_student("missing-student")
     pairs = sorted((student, "quiz") for student in table)
-    outcomes = {o.student: o for o in grade_submissions(course, pairs, progress=False, workers=2)}
+    # The workers' kernels live under this run's own folder, so the leftover check below sees only them
+    # (other tests grade at the same time on another pytest worker, with the same interpreter).
+    kernels = _kernels_folder(course)
+    kernels.mkdir()
+    before = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(kernels)
+    try:
+        outcomes = {o.student: o for o in grade_submissions(course, pairs, progress=False, workers=2)}
+    finally:
+        if before is None:
+            os.environ.pop("TMPDIR")
+        else:
+            os.environ["TMPDIR"] = before
     listener.close()
     yield course, table, outcomes, listener
     assert not os.path.exists(PWNED)
@@ -536,17 +548,23 @@ def test_feedback_shows_points_and_the_message_only(hostile):
 
 
 def test_no_grading_kernel_outlives_the_run(hostile):
-    leftovers = [pid for pid in os.listdir("/proc") if pid.isdigit() and _is_grading_kernel(pid)]
+    course, _, _, _ = hostile
+    folder = str(_kernels_folder(course)).encode()
+    leftovers = [pid for pid in os.listdir("/proc") if pid.isdigit() and _is_grading_kernel(pid, folder)]
     assert leftovers == []
 
 
-def _is_grading_kernel(pid: str) -> bool:
-    """A grading kernel started with this test's interpreter (not another checkout's, on a shared machine)."""
+def _kernels_folder(course: Course) -> Path:
+    return Path(course.coursedir.root).parent / "kernels"
+
+
+def _is_grading_kernel(pid: str, folder: bytes) -> bool:
+    """A grading kernel of this run: its connection file is under the run's kernels folder."""
     try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return b"autograder.sandbox.kernel" in command and command[0] == sys.executable.encode()
+    return b"autograder.sandbox.kernel" in command and folder + b"/" in command
 
 
 def test_output_stays_small_whatever_path_it_takes(hostile):
