@@ -25,7 +25,7 @@ from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Integer, List, Unicode
 
-from autograder import notes
+from autograder import notes, outcomes
 from autograder.sandbox.kernel import REPORT_KEY, mark_test
 from autograder.sandbox.kernels import (
     KEPT_ENVIRONMENT,
@@ -158,10 +158,13 @@ class SandboxedExecute(Execute):
             self._stop(f"the notebook ran past its {self.notebook_timeout} s limit")
         if self._stopped:
             cell.outputs = [error_output("NotRun", f"not run: {self._stopped}")]
+            if is_test_cell(cell):
+                outcomes.record(cell, outcomes.NOT_RUN)
             return cell, resources
         self.timeout = max(1, math.ceil(min(self._cell_limit or remaining, remaining)))
         source = cell.source
         if is_test_cell(cell):
+            outcomes.record(cell, outcomes.NOT_RUN)  # until its signed report says otherwise
             self._nonces[index] = secrets.token_hex(16)
             self._sources[index] = source
             cell.source = mark_test(source, self._nonces[index])
@@ -171,13 +174,13 @@ class SandboxedExecute(Execute):
             limit = "notebook's" if self.timeout < (self._cell_limit or math.inf) else "cell"
             seconds = self.notebook_timeout if limit == "notebook's" else self._cell_limit
             self._stop(f"a cell ran past the {limit} {seconds} s limit and its kernel was killed")
-            self._unverified_outputs_dropped(cell)
+            self._unverified_outputs_dropped(cell, outcomes.TIME_LIMIT)
             cell.outputs.append(error_output("TimeLimitExceeded", f"this cell ran past the {limit} {seconds} s "
                                              "limit, so its kernel was stopped; later cells were not run"))
             run_kernel_shutdown(self.km)
         except DeadKernelError:
             self._stop("the kernel died (memory limit reached, or the code ended its own process)")
-            self._unverified_outputs_dropped(cell)
+            self._unverified_outputs_dropped(cell, outcomes.KERNEL_DIED)
             cell.outputs.append(error_output("KernelDied", "the kernel died while this cell ran (memory limit "
                                              f"{self.memory_limit / 2**30:.1f} GiB, or the code ended the process);"
                                              " later cells were not run"))
@@ -186,9 +189,10 @@ class SandboxedExecute(Execute):
         return cell, resources
 
     @staticmethod
-    def _unverified_outputs_dropped(cell: NotebookNode) -> None:
+    def _unverified_outputs_dropped(cell: NotebookNode, outcome: str) -> None:
         """A test cell that never finished has no report: keep only its printed text (nothing else scores)."""
         if is_test_cell(cell):
+            outcomes.record(cell, outcome)
             cell.outputs = [output for output in cell.outputs if output.get("output_type") == "stream"]
 
     def _stop(self, reason: str) -> None:
@@ -212,6 +216,7 @@ class SandboxedExecute(Execute):
             if report.get("restored"):
                 notes.add(f"{self._notebook}: put back before hidden tests: {', '.join(report['restored'][:5])}")
         cell.outputs = self._verified_outputs(cell.outputs, report, problem)
+        self._record_outcome(cell, report, problem, self._sources[index])
         if problem:
             notes.add(f"{self._notebook}: integrity: {grade_id}: {problem}")
 
@@ -235,6 +240,18 @@ class SandboxedExecute(Execute):
             return "the guard report is for other code than this test"
         problems = report.get("problems") or []
         return "; ".join(str(p) for p in problems)
+
+    @staticmethod
+    def _record_outcome(cell: NotebookNode, report, problem: str, source: str) -> None:
+        """Keep how the test ended, as its signed report says, for the class report."""
+        if problem:
+            outcomes.record(cell, outcomes.UNTRUSTED, ename="IntegrityError")
+        elif report.get("status") == "ok":
+            outcomes.record(cell, outcomes.PASSED)
+        else:
+            line = report.get("line") if type(report.get("line")) is int else 0
+            outcomes.record(cell, outcomes.FAILED, part=outcomes.failed_part(source, line),
+                            ename=str(report.get("ename") or "Error"), mistake=str(report.get("mistake") or ""))
 
     @staticmethod
     def _verified_outputs(outputs: list, report, problem: str) -> list:

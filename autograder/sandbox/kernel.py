@@ -17,6 +17,7 @@ import contextlib
 import importlib
 import linecache
 import os
+import re
 import sys
 import traceback
 import types
@@ -33,6 +34,8 @@ PRELOAD_VARIABLE = "AUTOGRADER_PRELOAD"
 # The decisive-call watcher: a bound method of the builtin `sys.audit`, so it has no code, closure,
 # defaults or globals that student code could change; each call it sees goes to the warden.
 WATCHER = types.MethodType(sys.audit, warden.TRACE_EVENT)
+# A misconception id as lesson authors write them ("missing-keepdim", "dW-shape"); anything else is dropped.
+MISTAKE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def mark_test(source: str, nonce: str) -> str:
@@ -57,6 +60,29 @@ def _message(error: BaseException) -> str:
         return str(error)
     except Exception:
         return ""
+
+
+def _mistake(error: BaseException) -> str:
+    """The misconception id a failed check carries in its `mistake` attribute, or ""."""
+    try:
+        found = vars(error).get("mistake")
+    except Exception:
+        return ""
+    return found if type(found) is str and MISTAKE_ID.fullmatch(found) else ""
+
+
+def _failure_line(error: BaseException) -> int:
+    """The line of the test's source where `error` left it (0 when unknown).
+
+    Caught in `_run_test`, the traceback's first entry is that frame's `exec`; the next is the
+    test's own module frame, whatever deeper calls the error came from.
+    """
+    outer = error.__traceback__
+    inner = outer.tb_next if outer is not None else None
+    if inner is not None:
+        return inner.tb_lineno if type(inner.tb_lineno) is int else 0
+    lineno = getattr(error, "lineno", None) if isinstance(error, SyntaxError) else None
+    return lineno if type(lineno) is int else 0
 
 
 def _traceback(error: BaseException) -> list[str]:
@@ -120,15 +146,18 @@ class GradingKernel(IPythonKernel):
             sys.audit(warden.TEST_BEGIN, shell, self, nonce, warden.code_digest(code), filename, box)
         except Exception as error:
             return self._refused(error)
-        reply = self._run_test(shell, code, filename)
+        reply, mistake, line = self._run_test(shell, code, filename)
         with contextlib.suppress(Exception):  # no report then, and the grader scores the test 0
-            sys.audit(warden.TEST_END, reply.get("status"), reply.get("ename"), reply.get("evalue"), box)
+            sys.audit(warden.TEST_END, reply.get("status"), reply.get("ename"), reply.get("evalue"), mistake, line,
+                      box)
         if box and isinstance(box[-1], dict):
             reply[REPORT_KEY] = box[-1]
         return reply
 
-    def _run_test(self, shell, code: str, filename: str) -> dict:
-        """Run a test's code in a private copy of the notebook's namespace and return the reply.
+    def _run_test(self, shell, code: str, filename: str) -> tuple[dict, str, int]:
+        """Run a test's code in a private copy of the notebook's namespace.
+
+        Returns the reply, and for a failure the check's misconception id and the line it failed on.
 
         Not through IPython's run_cell: the namespace a test runs in would then be the shell's
         `user_ns`, which student code can read while the test calls it. Here the copy is held only
@@ -137,6 +166,7 @@ class GradingKernel(IPythonKernel):
         namespace = dict(shell.user_ns)
         linecache.cache[filename] = (0, None, ["\n"] * (code.count("\n") + 1), filename)  # its name, not its source
         reply = {"status": "ok", "execution_count": self.execution_count, "user_expressions": {}, "payload": []}
+        mistake, line = "", 0
         try:
             compiled = compile(shell.transform_cell(code), filename, "exec")
             sys.settrace(WATCHER)
@@ -147,13 +177,15 @@ class GradingKernel(IPythonKernel):
         except BaseException as error:  # whatever the test raised (SystemExit too) is its outcome
             reply.update(status="error", ename=type(error).__name__, evalue=_message(error),
                          traceback=_traceback(error))
+            with contextlib.suppress(Exception):  # where it failed only labels the failure for the report
+                mistake, line = _mistake(error), _failure_line(error)
             shell._showtraceback(type(error), error, reply["traceback"])
         finally:
             linecache.cache.pop(filename, None)
             namespace.clear()
             sys.last_type = sys.last_value = sys.last_traceback = None
             shell._last_traceback = None
-        return reply
+        return reply, mistake, line
 
     def _refused(self, error: Exception) -> dict:
         """The reply for a cell the warden would not start (it then carries no report)."""

@@ -20,7 +20,9 @@ only through `gc`, `ctypes` or frames - which the hook refuses. From the moment 
   kernel's own `do_execute` frame, in order, and signs the report that says how the test ended,
   which source ran, and what was seen meanwhile.
 
-`payload(report)` is what the HMAC-SHA256 covers; the grader recomputes it with `sign`.
+`payload(report)` is what the HMAC-SHA256 covers; the grader recomputes it with `sign`. A failed
+test's report also says where it failed (`line`, in the test's source) and which misconception
+the failing check named (`mistake`, an id the lesson author gave it), for the class report.
 """
 
 import _hashlib
@@ -73,7 +75,7 @@ def payload(report: dict) -> bytes:
     """The bytes a report's MAC covers: its fields in a fixed order, as Python literals."""
     fields = (report.get("nonce"), report.get("code"), report.get("status"), report.get("ename"),
               report.get("evalue"), tuple(report.get("restored") or ()), tuple(report.get("problems") or ()),
-              tuple(report.get("attempts") or ()))
+              tuple(report.get("attempts") or ()), report.get("mistake"), report.get("line"))
     return repr(fields).encode()
 
 
@@ -223,10 +225,11 @@ def _make_hook(key, readable, scratch, own_pid, trusted, tracing, guard_class, p
             state["cell"] = False
             run_guard(remember)
             args[0].append(sealed({"nonce": "", "code": "", "status": "", "ename": "", "evalue": "",
-                                   "restored": [], "problems": [], "attempts": list(attempts)}))
+                                   "restored": [], "problems": [], "attempts": list(attempts), "mistake": "",
+                                   "line": 0}))
             return
         if event == TEST_END:
-            status, ename, evalue, box = args
+            status, ename, evalue, mistake, line, box = args
             test = state["test"]
             if test is None or test[0] is not frame:
                 refuse("end a test it did not start")
@@ -249,7 +252,8 @@ def _make_hook(key, readable, scratch, own_pid, trusted, tracing, guard_class, p
             box.append(sealed({
                 "nonce": test[1], "code": test[2], "status": status if type(status) is str else "error",
                 "ename": ename if type(ename) is str else "", "evalue": evalue if type(evalue) is str else "",
-                "restored": list(test[4]), "problems": found, "attempts": list(attempts)}))
+                "restored": list(test[4]), "problems": found, "attempts": list(attempts),
+                "mistake": mistake if type(mistake) is str else "", "line": line if type(line) is int else 0}))
             return
         if state["cell"] or state["test"] is not None:
             refuse("start a cell or test inside another")
