@@ -7,9 +7,12 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from autograder.course import Course, find_config
 from autograder.demo import build_demo_class
 from autograder.grading import find_submissions, grade_submissions
+from autograder.insights import write_insights
 from autograder.mutation import check_lesson
 from autograder.mutation.corpus import named_share, verdict_problem
 from autograder.mutation.report import markdown_report, summary_table
@@ -46,6 +49,18 @@ def _report(course: Course, failed: set[tuple[str, str]] = frozenset()) -> None:
     for kind, path in write_reports(course, course.folder("submitted").parent, failed).items():
         print(printable(f"{kind}: {path}"))
     print(printable(f"feedback: {course.folder('feedback')}/<student>/<assignment>/*.html"))
+    _insights(course, failed)
+
+
+def _insights(course: Course, failed: set[tuple[str, str]] = frozenset(), top: int = 5) -> None:
+    paths = write_insights(course, course.folder("submitted").parent / "insights", failed)
+    misconceptions = pd.read_csv(paths["misconceptions"], keep_default_na=False)
+    if len(misconceptions):
+        print(f"most frequent mistakes (of {len(misconceptions)}):")
+    for row in misconceptions.head(top).itertuples():
+        print(printable(f"  {row.count:3d}  {row.assignment} {row.exercise}: {row.misconception}"))
+    tables = ", ".join(path.name for kind, path in paths.items() if kind != "report")
+    print(printable(f"class report: {paths['report']} (tables: {tables})"))
 
 
 def _grade(course: Course, args: argparse.Namespace) -> int:
@@ -122,7 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="grade on a Dask cluster: a scheduler address such as tcp://host:8786, "
                            "or 'local' for a local cluster of --workers processes")
 
-    commands.add_parser("report", help="print the gradebook and write the CSV files")
+    commands.add_parser("report", help="print the gradebook; write the CSV files and the class report")
+    insights_cmd = commands.add_parser("insights", help="write only the class report: mistakes, item statistics, "
+                                       "a page per student (work/insights/index.html)")
+    insights_cmd.add_argument("--top", type=int, default=10, help="how many mistakes to print (default: 10)")
 
     mutants_cmd = commands.add_parser("mutants", help="mutation-test each exercise's checks against its answer, "
                                       "and check the answer corpus")
@@ -153,5 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         return _grade(course, args)
     if args.command == "mutants":
         return _mutants(course, args)
+    if args.command == "insights":
+        _insights(course, top=args.top)
+        return 0
     _report(course)
     return 0

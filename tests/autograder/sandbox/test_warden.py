@@ -5,7 +5,7 @@ from autograder.sandbox.warden import beneath, code_digest, normal_path, payload
 
 def _report(**changes):
     report = {"nonce": "n1", "code": code_digest("assert f(1) == 2"), "status": "ok", "ename": "", "evalue": "",
-              "restored": ["torch.allclose"], "problems": [], "attempts": ["use the network"]}
+              "restored": ["torch.allclose"], "problems": [], "attempts": ["use the network"], "mistake": "", "line": 0}
     return {**report, **changes}
 
 
@@ -14,7 +14,8 @@ def test_every_field_that_decides_a_score_is_signed():
     mac = sign(key, _report())
     assert sign(key, _report()) == mac
     for field, value in [("status", "error"), ("nonce", "n2"), ("code", code_digest("pass")), ("problems", ["x"]),
-                         ("ename", "CheckFailed"), ("evalue", "wrong"), ("restored", []), ("attempts", [])]:
+                         ("ename", "CheckFailed"), ("evalue", "wrong"), ("restored", []), ("attempts", []),
+                         ("mistake", "missing-keepdim"), ("line", 7)]:
         assert sign(key, _report(**{field: value})) != mac, field
     assert sign(b"other" * 8, _report()) != mac
 
@@ -31,3 +32,30 @@ def test_paths_are_judged_without_touching_the_disk():
     assert normal_path("/etc/../course/./x", "/") == "/course/x"
     assert beneath("/scratch/k1/a", ("/scratch/k1",)) and beneath("/scratch/k1", ("/scratch/k1",))
     assert not beneath("/scratch/k10/a", ("/scratch/k1",))
+
+
+def test_a_failed_test_reports_its_line_and_the_checks_mistake_id():
+    from autograder.sandbox.kernel import _failure_line, _mistake
+
+    class CheckFailed(AssertionError):
+        def __init__(self, message, mistake=None):
+            super().__init__(message)
+            self.mistake = mistake
+
+    def fail(error):
+        raise error
+
+    namespace = {"fail": fail, "CheckFailed": CheckFailed}
+    code = compile("x = 1\n\nfail(CheckFailed('wrong', 'missing-keepdim'))\n", "<test>", "exec")
+    try:
+        exec(code, namespace)
+    except CheckFailed as error:
+        assert _failure_line(error) == 3
+        assert _mistake(error) == "missing-keepdim"
+    for odd in (None, 3, "has space", "<b>x</b>", "a" * 65):
+        assert _mistake(CheckFailed("m", odd)) == ""
+    assert _mistake(ValueError("no id")) == ""
+    try:
+        compile("x = (", "<test>", "exec")
+    except SyntaxError as error:
+        assert _failure_line(error) == 1
