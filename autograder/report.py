@@ -12,6 +12,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from autograder.course import Course
 from autograder.notes import printable
 
+NOT_GRADED_FAILED, NOT_GRADED_YET, MISSING = "not graded: autograde failed", "not graded yet", "missing"
 SUBMISSION_COLUMNS = ["student", "assignment", "score", "max_score", "percent", "status", "notes"]
 EXERCISE_COLUMNS = ["student", "assignment", "notebook", "exercise", "score", "max_score"]
 
@@ -21,6 +22,7 @@ def submission_scores(course: Course, failed: set[tuple[str, str]] = frozenset()
 
     `failed` names (student, assignment) pairs whose latest autograde failed: whatever score the
     gradebook still holds for them is from an earlier run, so they are reported as not graded.
+    A submission handed in but never autograded reads "not graded yet".
     """
     from autograder.grading import FAILED, journal
 
@@ -39,9 +41,12 @@ def submission_scores(course: Course, failed: set[tuple[str, str]] = frozenset()
                     submission = None
                 entry = entries.get((student, assignment))
                 found = " | ".join(entry.notes) if entry else ""
-                if submission is None or (student, assignment) in failed:
+                if (student, assignment) in failed:
+                    rows.append([student, assignment, 0.0, max_score, 0.0, NOT_GRADED_FAILED, found])
+                    continue
+                if submission is None:
                     handed_in = (submitted / student / assignment).is_dir()
-                    status = "not graded: autograde failed" if handed_in else "missing"
+                    status = NOT_GRADED_YET if handed_in else MISSING
                     rows.append([student, assignment, 0.0, max_score, 0.0, status, found])
                     continue
                 status = "needs manual grading" if submission.needs_manual_grade else "graded"

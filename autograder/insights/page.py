@@ -12,8 +12,10 @@ import re
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from autograder.insights.collect import NOT_ATTEMPTED
+from autograder.report import MISSING, NOT_GRADED_FAILED, NOT_GRADED_YET
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;line-height:1.4}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;
@@ -93,6 +95,7 @@ def outcome_bars(exercises: pd.DataFrame) -> Figure:
         left = left + counts
     axis.invert_yaxis()
     axis.set_xlabel("submissions")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.legend(loc="lower right", fontsize=8)
     return figure
 
@@ -106,6 +109,7 @@ def misconception_bars(misconceptions: pd.DataFrame) -> Figure:
               color="#d9822b")
     axis.invert_yaxis()
     axis.set_xlabel("students")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     return figure
 
 
@@ -134,8 +138,9 @@ def class_page(submissions: pd.DataFrame, exercises: pd.DataFrame, misconception
     """The class report's main page."""
     graded = submissions.status.isin(["graded", "needs manual grading"])
     summary = (f"<p>{len(students)} students; {int(graded.sum())} submissions graded, "
-               f"{int((submissions.status == 'missing').sum())} missing, "
-               f"{int(submissions.status.str.startswith('not graded').sum())} failed to grade; "
+               f"{int((submissions.status == MISSING).sum())} missing, "
+               f"{int((submissions.status == NOT_GRADED_YET).sum())} handed in but not graded yet, "
+               f"{int((submissions.status == NOT_GRADED_FAILED).sum())} failed to grade; "
                f"{len(incidents)} incidents (limits, crashes, failed grading).</p>")
     parts = [summary, "<h2>Most frequent mistakes</h2>",
              "<p>Each failed test is counted under the mistake its check named; failures no check named are "

@@ -10,6 +10,7 @@ import pandas as pd
 
 from autograder import outcomes
 from autograder.insights.collect import NOT_ATTEMPTED
+from autograder.report import NOT_GRADED_FAILED
 
 HARD_BELOW = 0.2  # pass rate at or under which an exercise is flagged as failed by almost everyone
 EASY_ABOVE = 0.95  # pass rate at or over which it is flagged as passed by almost everyone
@@ -87,5 +88,5 @@ def incidents(outcomes_table: pd.DataFrame, submissions: pd.DataFrame) -> pd.Dat
     rows = [[row.student, row.assignment, row.exercise, row.outcome, row.message]
             for row in outcomes_table[outcomes_table.outcome.isin(LIMITS)].itertuples()]
     rows += [[row.student, row.assignment, "", row.status, row.notes]
-             for row in submissions[submissions.status.str.startswith("not graded")].itertuples()]
+             for row in submissions[submissions.status == NOT_GRADED_FAILED].itertuples()]
     return pd.DataFrame(rows, columns=["student", "assignment", "exercise", "what", "detail"])
