@@ -2,9 +2,10 @@
 
 Network n computes  h = act(X @ W1[n] + b1[n]),  out = h @ W2[n] + b2[n]  (then a sigmoid for BCE).
 Stacking the weights of N networks along a first dimension turns N tiny trainings into one: a
-batched matmul per layer, one backward pass (the summed loss gives every network its own gradient)
-and one elementwise SGD-with-momentum update. Each network follows exactly the steps it would
-follow alone with `torch.optim.SGD` and `nn.BCELoss` / `nn.MSELoss`.
+batched matmul per layer, the backward pass written out as batched matmuls too (the gradients
+autograd would compute, each network's from its own loss; no autograd graph, which is most of the
+cost of such tiny programs) and one elementwise SGD-with-momentum update. Each network follows the
+steps it would follow alone with `torch.optim.SGD` and `nn.BCELoss` / `nn.MSELoss`, to rounding.
 """
 
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ class StackedNets:
     def __len__(self) -> int:
         return len(self.W1)
 
+    def select(self, index: torch.Tensor) -> "StackedNets":
+        """The networks at `index` (indices or a bool mask over the N networks), as a new stack."""
+        return StackedNets(*[t[index] for t in self.tensors()])
+
 
 def init_stacked(count: int, std: float | torch.Tensor, hidden: int = 2, *, generator: torch.Generator | None = None,
                  dtype: torch.dtype = torch.float32) -> StackedNets:
@@ -63,6 +68,27 @@ def forward_stacked(nets: StackedNets, X: torch.Tensor, activation: str = "tanh"
     return torch.matmul(hidden, nets.W2) + nets.b2.unsqueeze(1)
 
 
+def weight_norm(nets: StackedNets) -> torch.Tensor:
+    """Euclidean norm of all the weights and biases of each network: [N]."""
+    return torch.cat([t.flatten(1) for t in nets.tensors()], dim=1).norm(dim=1)
+
+
+def saturation_fraction(nets: StackedNets, X: torch.Tensor = XOR_INPUTS) -> torch.Tensor:
+    """Fraction of each tanh network's hidden activations on X with |tanh| > 0.99: [N]."""
+    with torch.no_grad():
+        hidden = torch.tanh(torch.matmul(X.to(nets.W1), nets.W1) + nets.b1.unsqueeze(1))
+    return (hidden.abs() > 0.99).float().mean(dim=(1, 2))
+
+
+def _derivative(activation: str, pre: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+    """d hidden / d pre for each activation, computed as autograd does from the saved tensors."""
+    if activation == "tanh":
+        return 1 - hidden * hidden
+    if activation == "relu":
+        return (hidden > 0).to(hidden)
+    return hidden * (1 - hidden)
+
+
 @dataclass
 class XorRun:
     """Result of training N networks: final loss and predictions, and which networks solved XOR."""
@@ -82,34 +108,43 @@ def train_stacked(nets: StackedNets, steps: int, lr: float, momentum: float | to
     clamp of log at -100); `loss="mse"` uses the raw output and the mean squared error (nn.MSELoss).
     `momentum` may be one number or one per network ([N]). `progress` shows a progress bar.
     """
-    params = [p.detach().clone().requires_grad_(True) for p in nets.tensors()]
-    stacked = StackedNets(*params)
-    count = len(stacked)
-    X, y = X.to(params[0]), y.to(params[0])
-    mu = torch.as_tensor(momentum, dtype=params[0].dtype).expand(count)
+    params = [p.detach().clone() for p in nets.tensors()]
+    W1, b1, W2, b2 = params
+    count = len(W1)
+    X, y = X.to(W1), y.to(W1)
+    target = y.expand(count, *y.shape)
+    mu = torch.as_tensor(momentum, dtype=W1.dtype).expand(count)
+    mus = [mu.reshape(-1, *[1] * (p.ndim - 1)) for p in params]
     velocity = [torch.zeros_like(p) for p in params]
-    per_net = None
+    act = ACTIVATIONS[activation]
+    per_element = 1.0 / y.numel()  # the mean over the batch, as the loss modules take it
     bar = tqdm(total=steps, desc=f"training {count} networks", unit="step", disable=not progress, leave=False)
-    for step in range(steps + 1):
-        out = forward_stacked(stacked, X, activation)
-        if loss == "bce":
-            per_net = F.binary_cross_entropy(torch.sigmoid(out), y.expand_as(out), reduction="none").mean(dim=(1, 2))
+    for _ in range(steps):
+        pre = torch.matmul(X, W1) + b1.unsqueeze(1)
+        hidden = act(pre)
+        out = torch.matmul(hidden, W2) + b2.unsqueeze(1)
+        if loss == "bce":  # nn.BCELoss's backward divides by max(p (1 - p), 1e-12); then the sigmoid's derivative
+            prob = torch.sigmoid(out)
+            slope = prob * (1 - prob)
+            d_out = per_element * (prob - target) / slope.clamp(min=1e-12) * slope
         else:
-            per_net = ((out - y) ** 2).mean(dim=(1, 2))
-        if step == steps:
-            break  # the last pass only measures the final loss
-        grads = torch.autograd.grad(per_net.sum(), params)
-        with torch.no_grad():
-            for p, v, g in zip(params, velocity, grads, strict=True):
-                v.mul_(mu.reshape(-1, *[1] * (p.ndim - 1))).add_(g)
-                p.sub_(lr * v)
+            d_out = per_element * 2 * (out - target)
+        d_hidden = torch.matmul(d_out, W2.transpose(1, 2)) * _derivative(activation, pre, hidden)
+        grads = [torch.matmul(X.T, d_hidden), d_hidden.sum(dim=1), torch.matmul(hidden.transpose(1, 2), d_out),
+                 d_out.sum(dim=1)]
+        torch._foreach_mul_(velocity, mus)
+        torch._foreach_add_(velocity, grads)
+        torch._foreach_sub_(params, torch._foreach_mul(velocity, lr))
         bar.update()
     bar.close()
-    with torch.no_grad():
-        final = forward_stacked(stacked, X, activation).squeeze(-1)
-        outputs = torch.sigmoid(final) if loss == "bce" else final
-        solved = ((outputs > 0.5) == (y.reshape(1, -1) > 0.5)).all(dim=1)
-    return XorRun(StackedNets(*[p.detach() for p in params]), per_net.detach(), outputs, solved)
+    final = forward_stacked(StackedNets(*params), X, activation)
+    if loss == "bce":
+        per_net = F.binary_cross_entropy(torch.sigmoid(final), target, reduction="none").mean(dim=(1, 2))
+    else:
+        per_net = ((final - target) ** 2).mean(dim=(1, 2))
+    outputs = torch.sigmoid(final.squeeze(-1)) if loss == "bce" else final.squeeze(-1)
+    solved = ((outputs > 0.5) == (y.reshape(1, -1) > 0.5)).all(dim=1)
+    return XorRun(StackedNets(*params), per_net, outputs, solved)
 
 
 class XorNet(nn.Module):

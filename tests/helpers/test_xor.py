@@ -1,6 +1,16 @@
 import torch
 
-from helpers.xor import XorNet, init_stacked, net_from_stack, stacked_from_modules, train_one, train_stacked
+from helpers.xor import (
+    XOR_INPUTS,
+    XorNet,
+    init_stacked,
+    net_from_stack,
+    saturation_fraction,
+    stacked_from_modules,
+    train_one,
+    train_stacked,
+    weight_norm,
+)
 
 
 def test_batched_training_matches_one_by_one_with_momentum():
@@ -45,3 +55,16 @@ def test_training_does_not_modify_the_initial_weights():
     before = [t.clone() for t in nets.tensors()]
     train_stacked(nets, steps=10, lr=0.1)
     assert all(torch.equal(a, b) for a, b in zip(before, nets.tensors(), strict=True))
+
+
+def test_weight_norm_saturation_and_select_follow_each_network():
+    nets = init_stacked(3, torch.tensor([0.1, 1.0, 50.0]), generator=torch.Generator().manual_seed(0))
+    norms = weight_norm(nets)
+    assert torch.allclose(norms[1], torch.cat([t[1].reshape(-1) for t in nets.tensors()]).norm())
+    modules = [net_from_stack(nets, i) for i in range(3)]
+    want = [(torch.tanh(m.fc1(XOR_INPUTS)).abs() > 0.99).float().mean().item() for m in modules]
+    assert saturation_fraction(nets).tolist() == want
+    assert want[0] == 0.0 and want[2] > 0.5
+    picked = nets.select(torch.tensor([2, 0]))
+    assert len(picked) == 2 and torch.equal(picked.W2[0], nets.W2[2])
+    assert torch.equal(weight_norm(nets.select(torch.tensor([False, True, False]))), norms[1:2])

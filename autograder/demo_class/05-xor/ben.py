@@ -1,16 +1,7 @@
-# %% ex1-xor-net
-def make_xor_net():
-    # ReLU hidden units and no sigmoid: outputs are not probabilities.
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc1 = nn.Linear(2, 2)
-            self.fc2 = nn.Linear(2, 1)
-
-        def forward(self, x):
-            return self.fc2(torch.relu(self.fc1(x)))
-
-    return Net()
+# %% ex1-forward-many
+def forward_many(W1, b1, W2, b2, X):
+    # Adds the [N, H] biases as they are: broadcasting lines them up with the rows, not the networks.
+    return torch.sigmoid(torch.tanh(X @ W1 + b1) @ W2 + b2)
 
 # %% ex2-saturation
 def saturation(net, X):

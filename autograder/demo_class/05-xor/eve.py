@@ -1,16 +1,7 @@
-# %% ex1-xor-net
-class Xor221(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(2, 2)
-        self.fc2 = nn.Linear(2, 1)
-
-    def forward(self, x):
-        return self.fc2(self.fc1(x).tanh()).sigmoid()
-
-
-def make_xor_net():
-    return Xor221()
+# %% ex1-forward-many
+def forward_many(W1, b1, W2, b2, X):
+    hidden = torch.einsum("bi,nih->nbh", X, W1).add(b1[:, None, :]).tanh()
+    return torch.einsum("nbh,nho->nbo", hidden, W2).add(b2[:, None, :]).sigmoid()
 
 # %% ex2-saturation
 def saturation(net, X):
