@@ -35,6 +35,18 @@ def test_batched_relu_mse_matches_and_per_network_momentum():
         assert abs(loss - batched.loss[index].item()) < 1e-5
 
 
+def test_batched_sigmoid_hidden_units_and_saturated_outputs_match_autograd():
+    moderate = init_stacked(8, torch.tensor([0.5, 1.0, 2.0, 8.0]).repeat(2), generator=torch.Generator().manual_seed(3))
+    huge = init_stacked(4, 30.0, generator=torch.Generator().manual_seed(4))
+    for activation, std_nets in (("sigmoid", moderate), ("tanh", huge)):
+        batched = train_stacked(std_nets, steps=150, lr=0.1, momentum=0.9, activation=activation)
+        for index in range(len(std_nets)):
+            loss, solved = train_one(net_from_stack(std_nets, index, activation=activation), steps=150, lr=0.1,
+                                     momentum=0.9)
+            assert solved == bool(batched.solved[index])
+            assert abs(loss - batched.loss[index].item()) < 1e-4 * max(1.0, loss)
+
+
 def test_stacking_round_trips_weights():
     torch.manual_seed(2)
     modules = [XorNet() for _ in range(3)]
