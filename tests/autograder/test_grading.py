@@ -1,12 +1,14 @@
 """Grade the demo class end to end with nbgrader and compare with the roster and a golden file."""
 
 import errno
+import shutil
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 
+from autograder.cli import main
 from autograder.demo import build_demo_class, load_roster
 from autograder.grading import feedback_files, find_submissions, grade_submissions
 from autograder.insights import write_insights
@@ -15,7 +17,8 @@ from autograder.release import release
 from autograder.report import exercise_scores, score_table, submission_scores, write_reports
 
 GOLDEN = Path(__file__).parent / "golden"
-DEMO = Path(__file__).resolve().parents[2] / "autograder" / "demo_class"
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "autograder" / "demo_class"
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +81,18 @@ def test_the_class_report_counts_each_mistake_from_the_golden_outcomes(graded, t
     assert exercises["failed_visible"].sum() == len(visible) > 0
     for student in ("ada", "ben", "cleo", "dev", "eve"):
         assert (tmp_path / "insights" / "students" / f"{student}.html").is_file()
+
+
+def test_the_insights_command_prints_the_most_frequent_mistakes(graded, capsys):
+    course, _ = graded
+    shutil.copy(REPO / "autograder" / "nbgrader_config.py", course.root / "autograder" / "nbgrader_config.py")
+    assert main(["--config", str(course.root / "autograder" / "nbgrader_config.py"), "insights", "--top", "3"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    golden = pd.read_csv(GOLDEN / "demo-outcomes.csv", keep_default_na=False)
+    most = golden[golden.misconception != ""].groupby(["assignment", "exercise", "misconception"]).size().max()
+    assert printed[0].startswith("most frequent mistakes") and len(printed) == 5
+    assert printed[1].split()[0] == str(most)
+    assert (course.folder("submitted").parent / "insights" / "index.html").is_file()
 
 
 def test_feedback_is_written_for_each_submission(graded):
