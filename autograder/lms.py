@@ -182,8 +182,9 @@ def export_grades(course: Course, layout: str, output: Path, failed: set[tuple[s
             warnings.append(f"{student}: not in the roster (no name); import it with `python -m autograder roster "
                             "import`")
         if layout == "moodle" and not person.email:
-            left_out = "no email in the roster: left out of the Moodle file (Moodle gives a row without an email " \
-                       "to the student above it); enter these grades by hand or add the email and export again"
+            known = "no email in the roster" if person.first_name or person.last_name else "not in the roster"
+            left_out = f"{known}: left out of the Moodle file (Moodle gives a row without an email to the " \
+                       "student above it); enter these grades by hand, or import the email and export again"
             warnings.append(f"{student}: {left_out}")
             notes.append([*identity, "", "", "", "left out", left_out])
         for assignment in assignments:
