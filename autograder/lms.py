@@ -18,7 +18,9 @@ The header must start with `Student` and `ID`; `SIS User ID` and `SIS Login ID` 
 assignment is created for an unknown title, so name the Canvas assignments like the nbgrader ones).
 A row `Points Possible` gives each assignment's maximum. Canvas finds the student by ID, then SIS
 User ID, then SIS Login ID, then by name ("Last, First"); the nbgrader id goes in SIS Login ID
-(the login a JupyterHub usually shares) and the other ids stay empty. A blank cell is "no grade".
+(the login a JupyterHub usually shares) and the other ids stay empty; a student Canvas cannot
+match is shown on its import page to be matched by hand. A blank cell is "no grade" (it also
+clears a score Canvas already holds for that cell).
 
 Moodle (Grades → Import → CSV file; https://docs.moodle.org/en/Grade_import and
 `grade/import/csv/classes/load_data.php`, https://github.com/moodle/moodle):
@@ -28,9 +30,10 @@ Moodle (Grades → Import → CSV file; https://docs.moodle.org/en/Grade_import 
 
 Moodle reads any header: on its preview page map "Email address" to "useremail" (Identify user by),
 each grade column to its grade item, and each feedback column to that item's feedback. A grade of
-`-` (or an empty cell) is "no grade". Moodle refuses the whole file if one identifier matches no
-user, and gives a row whose identifier is empty to the student of the row above it; so a student
-without an email in the roster is left out of the Moodle file and listed in the notes file.
+`-` (or an empty cell) is "no grade" (it also clears a grade Moodle already holds). Moodle refuses
+the whole file if one identifier matches no user, and gives a row whose identifier is empty to the
+student of the row above it; so a student without an email in the roster is left out of the Moodle
+file and listed in the notes file.
 
 Missing work, failed grading and late work. A real 0 is exported as 0. A missing submission (not
 handed in), one that failed to autograde, and one that still needs manual grading have no score
