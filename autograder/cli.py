@@ -13,12 +13,14 @@ from autograder.course import Course, find_config
 from autograder.demo import build_demo_class
 from autograder.grading import find_submissions, grade_submissions
 from autograder.insights import write_insights
+from autograder.lms import LAYOUTS, export_grades
 from autograder.mutation import check_lesson
 from autograder.mutation.corpus import named_share, verdict_problem
 from autograder.mutation.report import markdown_report, summary_table
 from autograder.notes import printable
 from autograder.release import release, stale_notebooks
 from autograder.report import score_table, submission_scores, write_reports
+from autograder.roster import RosterError, gradebook_roster, import_roster, roster_lines
 
 
 def _release(course: Course, args: argparse.Namespace) -> int:
@@ -41,6 +43,9 @@ def _demo(course: Course, args: argparse.Namespace) -> int:
     pairs = build_demo_class(course, demo_folder)
     students = sorted({student for student, _ in pairs})
     print(f"demo class: {len(pairs)} submissions from {len(students)} students -> {course.folder('submitted')}")
+    if (demo_folder / "roster.csv").is_file():
+        names = import_roster(course, demo_folder / "roster.csv")
+        print(printable(f"demo roster: {len(names)} names and emails -> {course.coursedir.db_url}"))
     return 0
 
 
@@ -109,6 +114,37 @@ def _mutants(course: Course, args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _roster(course: Course, args: argparse.Namespace) -> int:
+    if args.action == "import":
+        if not args.file:
+            print("roster import needs a CSV file: python -m autograder roster import roster.csv", file=sys.stderr)
+            return 2
+        try:
+            entries = import_roster(course, Path(args.file))
+        except (RosterError, OSError) as error:
+            problems = error.problems if isinstance(error, RosterError) else [f"cannot read {args.file}: {error}"]
+            for problem in problems:
+                print(printable(problem), file=sys.stderr)
+            print("nothing imported: fix the lines above and import the file again", file=sys.stderr)
+            return 1
+        print(printable(f"imported {len(entries)} students from {args.file}"))
+        return 0
+    entries = gradebook_roster(course)
+    for line in roster_lines(entries) if entries else ["(no students in the gradebook)"]:
+        print(printable(line))
+    return 0
+
+
+def _export(course: Course, args: argparse.Namespace) -> int:
+    output = Path(args.output) if args.output else course.folder("submitted").parent / f"grades-{args.lms}.csv"
+    export = export_grades(course, args.lms, output)
+    for warning in export.warnings:
+        print(printable(f"warning: {warning}"), file=sys.stderr)
+    print(printable(f"{args.lms}: {export.path}"))
+    print(printable(f"notes (missing, failed, late, left out): {export.notes_path}"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
@@ -156,6 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
                              help="seconds a mutant's cell may run at least (default: 30; 5x the answer's time "
                              "when longer)")
     mutants_cmd.add_argument("--verbose", action="store_true", help="print each mutant as it runs")
+
+    roster_cmd = commands.add_parser("roster", help="import students' names and emails from a CSV file, or list them")
+    roster_cmd.add_argument("action", nargs="?", choices=["list", "import"], default="list",
+                            help="list (default) or import")
+    roster_cmd.add_argument("file", nargs="?", help="roster CSV (id, first_name, last_name, email) for import")
+
+    export_cmd = commands.add_parser("export", help="write grades in the CSV layout an LMS imports")
+    export_cmd.add_argument("--lms", choices=LAYOUTS, required=True, help="the LMS whose import layout to write")
+    export_cmd.add_argument("--output", metavar="PATH", help="CSV file to write (default: grades-<lms>.csv beside "
+                            "grades.csv); the notes file <PATH stem>-notes.csv goes beside it")
     return parser
 
 
@@ -174,5 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "insights":
         _insights(course, top=args.top)
         return 0
+    if args.command == "roster":
+        return _roster(course, args)
+    if args.command == "export":
+        return _export(course, args)
     _report(course)
     return 0
