@@ -61,7 +61,7 @@ from nbgrader.utils import parse_utc
 
 from autograder.course import Course
 from autograder.notes import printable
-from autograder.report import submission_scores
+from autograder.report import MISSING, NOT_GRADED_FAILED, NOT_GRADED_YET, submission_scores
 from autograder.roster import RosterEntry, gradebook_roster
 
 LAYOUTS = ("canvas", "moodle")
@@ -126,8 +126,9 @@ def late_note(late: Lateness) -> str:
 
 
 STATUS_NOTES = {
-    "missing": "missing: not handed in",
-    "not graded: autograde failed": "not graded: autograding failed; run `python -m autograder grade` again",
+    MISSING: "missing: not handed in",
+    NOT_GRADED_FAILED: "not graded: autograding failed; run `python -m autograder grade` again",
+    NOT_GRADED_YET: "not graded yet: run `python -m autograder grade`",
     "needs manual grading": "not final: needs manual grading in Formgrader",
 }
 

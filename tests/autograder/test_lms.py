@@ -9,6 +9,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder.cli import main
+from autograder.grading import FAILED, journal
+from autograder.journal import Entry, fingerprint
 from autograder.lms import Lateness, export_grades, grade_cells, late_note
 from autograder.roster import import_roster
 
@@ -28,8 +30,9 @@ def _hand_in(course, gradebook, student: str, assignment: str, at: str, scores: 
     folder = course.folder("submitted") / student / assignment
     folder.mkdir(parents=True)
     (folder / "timestamp.txt").write_text(f"{at} UTC\n")
-    if scores is None:
-        return  # handed in but not in the gradebook: autograding failed
+    if scores is None:  # handed in, and autograding failed: the grading journal says so
+        journal(course).record(Entry(student, assignment, fingerprint(folder), FAILED, ["autograde failed"]))
+        return
     gradebook.add_submission(assignment, student, timestamp=f"{at} UTC")
     for cell, score in scores.items():
         grade = gradebook.find_grade(cell, "quiz", assignment, student)
