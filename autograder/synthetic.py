@@ -186,6 +186,8 @@ def plan_class(course: Course, demo_folder: Path, students: int = 300, seed: int
     student's number and the assignment's name.
     """
     weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
+    if not 0 <= missing <= 1:
+        raise ValueError(f"missing is a probability, between 0 and 1; got {missing}")
     roster = [student.id for student in load_roster(demo_folder / "roster.toml")]
     unknown = set(weights) - set(roster)
     if unknown or any(share < 0 for share in weights.values()) or not sum(weights.values()) > 0:
@@ -240,16 +242,17 @@ def write_class(course: Course, demo_folder: Path, plan: pd.DataFrame) -> list[t
                for assignment in plan["assignment"].unique()}
     for student in plan["student"].unique():
         shutil.rmtree(submitted / student, ignore_errors=True)
+    solutions = {(assignment, notebook.stem): {exercise.test: exercise.solutions
+                                               for exercise in notebook_exercises(notebook)}
+                 for assignment in answers for notebook in course.source_notebooks(assignment)}
     for (student, assignment), rows in plan.groupby(["student", "assignment"], sort=False):
         if (rows["variant"] == MISSING).any():
             continue
         target = submitted / student / assignment
         target.mkdir(parents=True)
         for notebook, exercises in rows.groupby("notebook", sort=False):
-            solutions = {exercise.test: exercise.solutions
-                         for exercise in notebook_exercises(course.folder("source") / assignment / f"{notebook}.ipynb")}
             filled = {grade_id: answers[assignment][row.variant][grade_id]
-                      for row in exercises.itertuples() for grade_id in solutions[row.exercise]
+                      for row in exercises.itertuples() for grade_id in solutions[assignment, notebook][row.exercise]
                       if grade_id in answers[assignment][row.variant]}
             release_notebook = course.folder("release") / assignment / f"{notebook}.ipynb"
             nbformat.write(fill_answers(release_notebook, filled), target / f"{notebook}.ipynb")
