@@ -14,9 +14,15 @@ Where an answer reads names that another exercise defines (lesson 6's Xavier and
 exercise 1's `fans`, `uniform` and `normal`), `couplings.toml` in the demo folder says which variants
 may go together, and the sampler draws only those combinations. Before writing anything, every answer
 and test cell is read for names it uses from another exercise: a use that no coupling declares stops
-the build. What reading cannot see (a crash that kills the kernel, random state, a clobbered module) was
-checked by grading mixed classes against each demo student's per-exercise results (`tests/autograder/
-test_synthetic.py`).
+the build. What reading cannot see (a crash that stops the kernel, random state, a clobbered module) was
+checked by grading: mixes of all seven lessons in which crashes (dev's `1 / 0`, SystemExit,
+KeyboardInterrupt, a missing import, runaway recursion) come before correct answers, and every
+coupling broken once, compared test cell by test cell (score and message) with the demo students;
+`tests/autograder/test_synthetic.py` grades a mixed class of lesson 1 against the golden scores.
+Every score and every named mistake matched, and each broken coupling changed its exercise's outcome.
+One message differs in digits only: dev's lesson 6 exercise 4 leaves a layer at its random default,
+and the message quotes that layer's standard deviation, which depends on the random state the earlier
+answers leave behind.
 """
 
 import shutil
