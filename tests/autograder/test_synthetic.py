@@ -10,6 +10,7 @@ import pytest
 from autograder.cli import main
 from autograder.demo import answer_file_sources, solution_sources
 from autograder.grading import grade_submissions
+from autograder.insights import write_insights
 from autograder.release import release
 from autograder.report import exercise_scores
 from autograder.synthetic import (
@@ -186,8 +187,9 @@ def test_the_command_line_writes_a_class(course_copy, capsys):
     assert sorted(p.parent.parent.name for p in course_copy.folder("submitted").rglob("*.ipynb")) == student_ids(4)
 
 
-def test_a_graded_synthetic_class_scores_what_the_demo_students_scored(course_copy):
-    """Each exercise of each synthetic student scores exactly what its variant's demo student scored on it."""
+def test_a_graded_synthetic_class_scores_and_is_reported_as_its_ground_truth_says(course_copy, tmp_path):
+    """Each exercise of each synthetic student scores exactly what its variant's demo student scored on it,
+    and the class report counts each mistake, pass and blank exactly as the ground truth implies."""
     release(course_copy, ["01-tensors"])
     demo = course_copy.root / "autograder" / "demo_class"
     truth = build_synthetic_class(course_copy, demo, students=12, seed=0, assignments=["01-tensors"], missing=0.1)
@@ -202,3 +204,19 @@ def test_a_graded_synthetic_class_scores_what_the_demo_students_scored(course_co
     merged = expected.merge(actual, on=["student", "assignment", "notebook", "exercise"], suffixes=("_golden", ""))
     assert len(merged) == len(handed_in)
     assert merged["score"].tolist() == merged["score_golden"].tolist()
+
+    outcomes_golden = pd.read_csv(GOLDEN.parent / "demo-outcomes.csv", keep_default_na=False)
+    truth_outcomes = handed_in.merge(outcomes_golden.rename(columns={"student": "variant"}),
+                                     on=["variant", "assignment", "exercise"], validate="many_to_one")
+    paths = write_insights(course_copy, tmp_path / "insights")
+    reported = pd.read_csv(paths["misconceptions"]).set_index(["assignment", "exercise", "misconception"])["count"]
+    failed = truth_outcomes[truth_outcomes["misconception"] != ""]
+    expected_counts = failed.groupby(["assignment", "exercise", "misconception"]).size()
+    assert reported.sort_index().to_dict() == expected_counts.to_dict()
+    exercises = pd.read_csv(paths["exercises"]).set_index(["assignment", "exercise"])
+    by_exercise = truth_outcomes.groupby(["assignment", "exercise"])
+    assert exercises["submitted"].to_dict() == by_exercise.size().to_dict()
+    assert exercises["passed"].to_dict() == by_exercise["outcome"].apply(lambda o: int((o == "passed").sum())).to_dict()
+    blank = by_exercise["misconception"].apply(lambda m: int((m == "not-attempted").sum()))
+    assert exercises["not_attempted"].to_dict() == blank.to_dict()
+    assert pd.read_csv(paths["incidents"]).empty
