@@ -12,7 +12,7 @@ def test_formgrader_lists_the_roster_names(page, lab_server, graded_course):
     page.goto(lab_server.url("formgrader/manage_students"))
     rows = page.locator("#main-table tr")
     rows.filter(has_text="Nakamura, Eve").wait_for(timeout=60_000)  # the table fills in asynchronously
-    page.screenshot(path=lab_server.artifacts / "6-instructor-formgrader-names.png", full_page=True)
+    page.screenshot(path=lab_server.artifacts / "10-instructor-formgrader-names.png", full_page=True)
     shown = rows.all_inner_texts()
     for entry in read_roster(DEMO_ROSTER):
         row = next((text for text in shown if f"{entry.last_name}, {entry.first_name}" in text), None)
