@@ -138,9 +138,14 @@ def _document(title: str, body: str) -> str:
             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>\n")
 
 
+def _who(student: str, name: str) -> str:
+    return f"{name} ({student})" if name else student
+
+
 def class_page(submissions: pd.DataFrame, exercises: pd.DataFrame, misconceptions: pd.DataFrame,
-               incidents: pd.DataFrame, students: list[str]) -> str:
-    """The class report's main page."""
+               incidents: pd.DataFrame, students: list[str], names: dict[str, str] | None = None) -> str:
+    """The class report's main page; `names` maps student ids to "Last, First" where the roster has them."""
+    names = names or {}
     graded = submissions.status.isin(["graded", "needs manual grading"])
     summary = (f"<p>{len(students)} students; {int(graded.sum())} submissions graded, "
                f"{int((submissions.status == MISSING).sum())} missing, "
@@ -171,16 +176,17 @@ def class_page(submissions: pd.DataFrame, exercises: pd.DataFrame, misconception
             parts.append(_table(mistakes.drop(columns="assignment"), numeric=("count", "share")))
     parts += ["<h2>Incidents</h2>", _table(incidents) if len(incidents) else '<p class="muted">none</p>',
               "<h2>Students</h2><ul>"]
-    parts += [f'<li><a href="students/{html.escape(page_name(s))}">{html.escape(s)}</a></li>' for s in students]
+    parts += [f'<li><a href="students/{html.escape(page_name(s))}">{html.escape(_who(s, names.get(s, "")))}</a></li>'
+              for s in students]
     parts.append("</ul>")
     return _document("What the class got wrong", "".join(parts))
 
 
-def student_page(student: str, missed: pd.DataFrame, submissions: pd.DataFrame) -> str:
+def student_page(student: str, missed: pd.DataFrame, submissions: pd.DataFrame, name: str = "") -> str:
     """One student's page: their lesson scores, then every exercise they did not pass and why."""
     own = submissions[submissions.student == student][["assignment", "score", "max_score", "status"]]
     body = ['<p><a href="../index.html">back to the class</a></p><h2>Lessons</h2>',
             _table(own, numeric=("score", "max_score")), "<h2>Not passed</h2>"]
     mine = missed[missed.student == student].drop(columns="student")
     body.append(_table(mine, numeric=("score", "max_score")) if len(mine) else '<p class="muted">nothing</p>')
-    return _document(f"Student {student}", "".join(body))
+    return _document(f"Student {_who(student, name)}", "".join(body))
