@@ -3,7 +3,8 @@
 Builds the class (`python -m autograder synthetic`: the demo students' answers mixed exercise by
 exercise) in a throwaway copy of the course, grades it with one worker per core, and prints the
 number of submissions, the wall time, the CPU seconds of the grader and its kernels, the seconds per
-submission, and whether every exercise scored what its demo student scored (the ground truth).
+submission, whether every exercise scored what its demo student scored (the ground truth), and the
+time the class report takes, with its most frequent mistakes.
 Figures only: nothing here fails. Lesson 1 costs about 8 s of CPU per submission, so 300 students (about
 285 submissions) take about 20 minutes on an idle 2-core machine.
 Run with `make bench-class`, or e.g. `python benchmarks/synthetic_class.py --students 40 01-tensors 05-xor`.
@@ -22,6 +23,7 @@ import pandas as pd
 
 from autograder.course import Course
 from autograder.grading import grade_submissions
+from autograder.insights import write_insights
 from autograder.release import release
 from autograder.report import exercise_scores
 from autograder.synthetic import MISSING, build_synthetic_class
@@ -52,6 +54,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--report", help="folder to keep the class report in (default: discarded)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="synthetic-class-") as folder:
         course = course_in(Path(folder))
@@ -66,6 +69,10 @@ def main() -> None:
         golden = pd.read_csv(GOLDEN).rename(columns={"student": "variant", "score": "expected"})
         scores = handed_in.merge(golden, on=["variant", "assignment", "notebook", "exercise"]).merge(
             exercise_scores(course), on=["student", "assignment", "notebook", "exercise"])
+        start = time.perf_counter()
+        paths = write_insights(course, Path(args.report) if args.report else course.root / "work" / "insights")
+        report_seconds = time.perf_counter() - start
+        mistakes = pd.read_csv(paths["misconceptions"])
     graded = sum(outcome.status == "graded" for outcome in outcomes)
     print(f"lessons: {' '.join(args.lessons)}; students: {args.students}; workers: {args.workers} "
           f"on {os.cpu_count()} cores")
@@ -75,6 +82,9 @@ def main() -> None:
     print(f"per submission: {wall / len(pairs):.2f} s wall, {cpu / len(pairs):.2f} s CPU")
     print(f"exercises scoring what their demo student scored: {int((scores['score'] == scores['expected']).sum())}"
           f"/{len(handed_in)}")
+    print(f"class report: {report_seconds:.1f} s; most frequent mistakes:")
+    for row in mistakes.head(8).itertuples():
+        print(f"  {row.count:4d}  {row.assignment} {row.exercise}: {row.misconception}")
 
 
 if __name__ == "__main__":
