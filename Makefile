@@ -55,3 +55,7 @@ bench-grader: venv  ## serial stock nbgrader vs this grader on the demo class; a
 
 clean:
 	rm -rf work test-artifacts .pytest_cache .ruff_cache
+
+.PHONY: bench-class
+bench-class: venv  ## grade a synthetic class of 300 students (lesson 1) and print the time per submission; about 20 minutes
+	python benchmarks/synthetic_class.py

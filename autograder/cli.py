@@ -13,12 +13,15 @@ from autograder.course import Course, find_config
 from autograder.demo import build_demo_class
 from autograder.grading import find_submissions, grade_submissions
 from autograder.insights import write_insights
+from autograder.lms import LAYOUTS, export_grades
 from autograder.mutation import check_lesson
 from autograder.mutation.corpus import named_share, verdict_problem
 from autograder.mutation.report import markdown_report, summary_table
 from autograder.notes import printable
 from autograder.release import release, stale_notebooks
 from autograder.report import score_table, submission_scores, write_reports
+from autograder.roster import RosterError, gradebook_roster, import_roster, roster_lines
+from autograder.synthetic import DEFAULT_WEIGHTS, MISSING, build_synthetic_class, ground_truth_path
 
 
 def _release(course: Course, args: argparse.Namespace) -> int:
@@ -34,13 +37,23 @@ def _release(course: Course, args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(course: Course, args: argparse.Namespace) -> int:
+def _demo_folder(args: argparse.Namespace) -> Path:
+    """--demo-folder, else demo_class/ beside the config, else in autograder/ beside it."""
+    if args.demo_folder:
+        return Path(args.demo_folder)
     config_folder = find_config(args.config).parent
     beside = [config_folder / "demo_class", config_folder / "autograder" / "demo_class"]
-    demo_folder = Path(args.demo_folder) if args.demo_folder else next((f for f in beside if f.is_dir()), beside[0])
+    return next((folder for folder in beside if folder.is_dir()), beside[0])
+
+
+def _demo(course: Course, args: argparse.Namespace) -> int:
+    demo_folder = _demo_folder(args)
     pairs = build_demo_class(course, demo_folder)
     students = sorted({student for student, _ in pairs})
     print(f"demo class: {len(pairs)} submissions from {len(students)} students -> {course.folder('submitted')}")
+    if (demo_folder / "roster.csv").is_file():
+        names = import_roster(course, demo_folder / "roster.csv")
+        print(printable(f"demo roster: {len(names)} names and emails -> {course.coursedir.db_url}"))
     return 0
 
 
@@ -109,6 +122,63 @@ def _mutants(course: Course, args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _roster(course: Course, args: argparse.Namespace) -> int:
+    if args.action == "import":
+        if not args.file:
+            print("roster import needs a CSV file: python -m autograder roster import roster.csv", file=sys.stderr)
+            return 2
+        try:
+            entries = import_roster(course, Path(args.file))
+        except (RosterError, OSError) as error:
+            problems = error.problems if isinstance(error, RosterError) else [f"cannot read {args.file}: {error}"]
+            for problem in problems:
+                print(printable(problem), file=sys.stderr)
+            print("nothing imported: fix the lines above and import the file again", file=sys.stderr)
+            return 1
+        print(printable(f"imported {len(entries)} students from {args.file}"))
+        return 0
+    entries = gradebook_roster(course)
+    for line in roster_lines(entries) if entries else ["(no students in the gradebook)"]:
+        print(printable(line))
+    return 0
+
+
+def _export(course: Course, args: argparse.Namespace) -> int:
+    output = Path(args.output) if args.output else course.folder("submitted").parent / f"grades-{args.lms}.csv"
+    export = export_grades(course, args.lms, output)
+    for warning in export.warnings:
+        print(printable(f"warning: {warning}"), file=sys.stderr)
+    print(printable(f"{args.lms}: {export.path}"))
+    print(printable(f"notes (missing, failed, late, left out): {export.notes_path}"))
+    return 0
+
+
+def _share(text: str) -> tuple[str, float]:
+    name, _, share = text.partition("=")
+    try:
+        return name, float(share)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected STUDENT=SHARE such as ben=0.2, got {text!r}") from None
+
+
+def _synthetic(course: Course, args: argparse.Namespace) -> int:
+    demo_folder = _demo_folder(args)
+    weights = {**DEFAULT_WEIGHTS, **dict(args.weight)}
+    try:
+        truth = build_synthetic_class(course, demo_folder, args.students, args.seed, args.assignments or None,
+                                      weights=weights, missing=args.missing)
+    except ValueError as error:
+        for line in f"synthetic class not written: {error}".splitlines():
+            print(printable(line), file=sys.stderr)
+        return 1
+    submissions = truth.drop_duplicates(["student", "assignment"])
+    handed_in = int((submissions["variant"] != MISSING).sum())
+    print(printable(f"synthetic class: {handed_in} submissions from {args.students} students "
+                    f"({len(submissions) - handed_in} not handed in) -> {course.folder('submitted')}"))
+    print(printable(f"ground truth: {ground_truth_path(course)}"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
@@ -156,6 +226,28 @@ def build_parser() -> argparse.ArgumentParser:
                              help="seconds a mutant's cell may run at least (default: 30; 5x the answer's time "
                              "when longer)")
     mutants_cmd.add_argument("--verbose", action="store_true", help="print each mutant as it runs")
+
+    roster_cmd = commands.add_parser("roster", help="import students' names and emails from a CSV file, or list them")
+    roster_cmd.add_argument("action", nargs="?", choices=["list", "import"], default="list",
+                            help="list (default) or import")
+    roster_cmd.add_argument("file", nargs="?", help="roster CSV (id, first_name, last_name, email) for import")
+
+    export_cmd = commands.add_parser("export", help="write grades in the CSV layout an LMS imports")
+    export_cmd.add_argument("--lms", choices=LAYOUTS, required=True, help="the LMS whose import layout to write")
+    export_cmd.add_argument("--output", metavar="PATH", help="CSV file to write (default: grades-<lms>.csv beside "
+                            "grades.csv); the notes file <PATH stem>-notes.csv goes beside it")
+    synthetic_cmd = commands.add_parser("synthetic", help="write a synthetic class that mixes the demo students' "
+                                        "answers exercise by exercise, with its ground truth")
+    synthetic_cmd.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    synthetic_cmd.add_argument("--students", type=int, default=300, help="class size (default: 300)")
+    synthetic_cmd.add_argument("--seed", type=int, default=0, help="seed of every draw (default: 0)")
+    synthetic_cmd.add_argument("--missing", type=float, default=0.05,
+                               help="chance that a student does not hand an assignment in (default: 0.05)")
+    synthetic_cmd.add_argument("--weight", action="append", default=[], type=_share, metavar="STUDENT=SHARE",
+                               help="share of a demo student's answers in the class (repeatable; default: "
+                               + ", ".join(f"{k}={v}" for k, v in DEFAULT_WEIGHTS.items()) + ")")
+    synthetic_cmd.add_argument("--demo-folder", help="folder with roster.toml and couplings.toml "
+                               "(default: as for demo)")
     return parser
 
 
@@ -174,5 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "insights":
         _insights(course, top=args.top)
         return 0
+    if args.command == "roster":
+        return _roster(course, args)
+    if args.command == "export":
+        return _export(course, args)
+    if args.command == "synthetic":
+        return _synthetic(course, args)
     _report(course)
     return 0

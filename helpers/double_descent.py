@@ -4,6 +4,10 @@ Features are phi(x) = relu(x @ W) with W ~ N(0, 1/d). For each feature matrix on
 Phi = U diag(s) V^T serves every ridge penalty and every label set at once:
 beta = V diag(s / (s^2 + ridge)) U^T Y, and with ridge 0 the pseudo-inverse (the minimum-norm
 least-squares solution) with singular values below the usual cut-off treated as 0.
+
+Why an SVD and not the normal equations (Phi^T Phi) beta = Phi^T Y: forming Phi^T Phi squares the condition
+number, and at the interpolation threshold Phi is nearly singular, so the normal equations would lose twice as
+many digits to rounding as the SVD, which works on Phi itself.
 """
 
 import math
@@ -117,3 +121,52 @@ def sample_sweep(X_pool: torch.Tensor, y_pool: torch.Tensor, X_test: torch.Tenso
             for ridge, beta in zip(ridges, spectral_fits(Phi_train, targets, list(ridges)), strict=True):
                 _evaluate(sweep, (ridge, noise), repeat, column, beta, Phi_train, targets, Phi_test, y_test, classes)
     return sweep
+
+
+@dataclass
+class SpectralBasis:
+    """A training feature matrix's thin SVD Phi = U diag(s) V^T (numerically zero directions dropped), with the
+    test features expressed in the same right-singular basis: test_in_basis = Phi_test V.
+
+    Every linear fitting rule studied here (minimum norm, ridge, gradient descent stopped after t steps, truncated
+    SVD) is beta = V diag(f(s)) U^T Y for some filter factors f(s), so one basis serves them all.
+    """
+
+    U: torch.Tensor
+    s: torch.Tensor
+    test_in_basis: torch.Tensor
+
+    def coefficient_norm(self, factors: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        """Frobenius norm of beta = V diag(factors) U^T Y for factors [..., r] (V has orthonormal columns)."""
+        return (factors.unsqueeze(-1) * (self.U.T @ Y)).flatten(-2).norm(dim=-1)
+
+    def test_mse(self, factors: torch.Tensor, Y_train: torch.Tensor, Y_test: torch.Tensor) -> torch.Tensor:
+        """Test MSE (squared error summed over outputs, averaged over rows) of the fit with factors [..., r]."""
+        predictions = self.test_in_basis @ (factors.unsqueeze(-1) * (self.U.T @ Y_train))
+        return ((predictions - Y_test) ** 2).sum(dim=-1).mean(dim=-1)
+
+
+def spectral_basis(Phi_train: torch.Tensor, Phi_test: torch.Tensor) -> SpectralBasis:
+    """SVD of Phi_train [n, p], keeping singular values above the pseudo-inverse cut-off, and Phi_test [m, p] V."""
+    U, s, Vh = torch.linalg.svd(Phi_train, full_matrices=False)
+    keep = s > s.max() * max(Phi_train.shape) * torch.finfo(Phi_train.dtype).eps
+    return SpectralBasis(U[:, keep], s[keep], Phi_test @ Vh[keep].T)
+
+
+def ridge_factors(s: torch.Tensor, ridges: torch.Tensor) -> torch.Tensor:
+    """Ridge filter factors s / (s^2 + lambda), one row [len(ridges), r] per penalty; lambda = 0 gives 1 / s."""
+    return s / (s**2 + ridges.reshape(-1, 1))
+
+
+def gradient_descent_factors(s: torch.Tensor, lr: float, steps: torch.Tensor) -> torch.Tensor:
+    """Filter factors (1 - (1 - lr s^2)^t) / s of full-batch gradient descent from beta = 0 after t steps, one row
+    per entry of steps, for the loss ||Phi beta - Y||^2 / 2 and a step size lr <= 1 / s_max^2."""
+    decay = torch.log1p(-lr * s**2)  # log(1 - lr s^2), accurate when lr s^2 is tiny; -inf when it is 1
+    steps = steps.reshape(-1, 1).to(s.dtype)
+    exponent = torch.where(steps == 0, torch.zeros_like(decay), steps * decay)  # 0 steps: (1 - lr s^2)^0 = 1
+    return -torch.expm1(exponent) / s
+
+
+def truncation_factors(s: torch.Tensor, floor: float) -> torch.Tensor:
+    """Minimum-norm filter factors 1 / s with the directions whose singular value is below floor removed."""
+    return torch.where(s >= floor, 1 / s, torch.zeros_like(s))

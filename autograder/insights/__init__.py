@@ -12,6 +12,7 @@ from autograder.insights.collect import class_outcomes
 from autograder.insights.page import class_page, page_name, student_page
 from autograder.insights.stats import exercise_table, incidents, misconception_table, student_table
 from autograder.report import printable_frame, submission_scores
+from autograder.roster import gradebook_roster
 
 
 def write_insights(course: Course, folder: Path, failed: set[tuple[str, str]] = frozenset()) -> dict[str, Path]:
@@ -23,14 +24,15 @@ def write_insights(course: Course, folder: Path, failed: set[tuple[str, str]] = 
     trouble = incidents(outcomes_table, submissions)
     missed = student_table(outcomes_table)
     students = sorted(submissions.student.unique())
+    names = {entry.id: f"{entry.last_name}, {entry.first_name}".strip(", ") for entry in gradebook_roster(course)}
     (folder / "students").mkdir(parents=True, exist_ok=True)
     paths = {name: folder / f"{name}.csv" for name in ("outcomes", "exercises", "misconceptions", "incidents")}
     for name, frame in zip(paths, (outcomes_table, exercises, misconceptions, trouble), strict=True):
         printable_frame(frame).to_csv(paths[name], index=False)
     paths["report"] = folder / "index.html"
-    paths["report"].write_text(class_page(submissions, exercises, misconceptions, trouble, students),
+    paths["report"].write_text(class_page(submissions, exercises, misconceptions, trouble, students, names),
                                encoding="utf-8")
     for student in students:
-        (folder / "students" / page_name(student)).write_text(student_page(student, missed, submissions),
-                                                             encoding="utf-8")
+        page = student_page(student, missed, submissions, names.get(student, ""))
+        (folder / "students" / page_name(student)).write_text(page, encoding="utf-8")
     return paths

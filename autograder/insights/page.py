@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from autograder.insights.collect import NOT_ATTEMPTED
+from autograder.insights.stats import EASY_ABOVE, HARD_BELOW
 from autograder.report import MISSING, NOT_GRADED_FAILED, NOT_GRADED_YET
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222;line-height:1.4}
@@ -24,6 +25,8 @@ img{max-width:100%}code{background:#f6f6f6;padding:0 .2em}"""
 OUTCOME_COLOURS = {"passed": "#4c9a2a", "failed the visible checks": "#d9822b", "failed only hidden tests": "#b33",
                    "not attempted": "#bbb", "stopped (limit or crash)": "#555"}
 TOP = 15
+NUMERIC_ITEM_COLUMNS = ("submitted", "passed", "pass_rate", "failed_visible", "failed_hidden_only", "not_attempted",
+                        "stopped", "difficulty", "discrimination")
 
 
 def page_name(student: str) -> str:
@@ -72,6 +75,7 @@ def score_histograms(submissions: pd.DataFrame) -> Figure:
         axis.set_xlabel("score (% of the lesson's points)")
         axis.set_ylabel("students")
         axis.set_xlim(0, 100)
+        axis.yaxis.set_major_locator(MaxNLocator(integer=True))
     for axis in axes[len(lessons):]:
         axis.set_visible(False)
     return figure
@@ -79,7 +83,7 @@ def score_histograms(submissions: pd.DataFrame) -> Figure:
 
 def outcome_bars(exercises: pd.DataFrame) -> Figure:
     """A stacked bar per exercise: passed, failed a visible check, failed only hidden tests, blank, stopped."""
-    labels = [f"{row.assignment} {row.exercise}" for row in exercises.itertuples()]
+    labels = list(exercises.exercise)
     parts = {
         "passed": exercises.passed,
         "failed the visible checks": exercises.failed_visible,
@@ -87,7 +91,7 @@ def outcome_bars(exercises: pd.DataFrame) -> Figure:
         "not attempted": exercises.not_attempted,
         "stopped (limit or crash)": exercises.stopped,
     }
-    figure = Figure(figsize=(9, 0.28 * len(labels) + 1.4), layout="constrained")
+    figure = Figure(figsize=(9, 0.28 * len(labels) + 1.6), layout="constrained")
     axis = figure.subplots()
     left = pd.Series(0, index=exercises.index)
     for name, counts in parts.items():
@@ -96,7 +100,8 @@ def outcome_bars(exercises: pd.DataFrame) -> Figure:
     axis.invert_yaxis()
     axis.set_xlabel("submissions")
     axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axis.legend(loc="lower right", fontsize=8)
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.6 / (len(labels) + 2)), ncol=5, fontsize=8,
+                frameon=False)
     return figure
 
 
@@ -133,9 +138,14 @@ def _document(title: str, body: str) -> str:
             f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>\n")
 
 
+def _who(student: str, name: str) -> str:
+    return f"{name} ({student})" if name else student
+
+
 def class_page(submissions: pd.DataFrame, exercises: pd.DataFrame, misconceptions: pd.DataFrame,
-               incidents: pd.DataFrame, students: list[str]) -> str:
-    """The class report's main page."""
+               incidents: pd.DataFrame, students: list[str], names: dict[str, str] | None = None) -> str:
+    """The class report's main page; `names` maps student ids to "Last, First" where the roster has them."""
+    names = names or {}
     graded = submissions.status.isin(["graded", "needs manual grading"])
     summary = (f"<p>{len(students)} students; {int(graded.sum())} submissions graded, "
                f"{int((submissions.status == MISSING).sum())} missing, "
@@ -147,29 +157,36 @@ def class_page(submissions: pd.DataFrame, exercises: pd.DataFrame, misconception
              "grouped by error type and message. Blank answers are counted under <code>not-attempted</code>.</p>"]
     if len(misconceptions):
         parts.append(_image(misconception_bars(misconceptions), "bar chart of the most frequent mistakes"))
-        parts.append(_table(misconceptions.head(TOP * 2), numeric=("count", "share")))
+        parts.append(_table(misconceptions.head(TOP), numeric=("count", "share")))
     parts += ["<h2>Scores per lesson</h2>", _image(score_histograms(submissions), "histograms of lesson scores")]
     if len(exercises):
-        parts += ["<h2>Exercises</h2>",
+        parts += ["<h2>Exercises, lesson by lesson</h2>",
                   "<p>Where each exercise's submissions ended. <em>Failed only hidden tests</em> passed the "
-                  "visible checks the student saw: many of those suggest the visible checks teach too little.</p>",
-                  _image(outcome_bars(exercises), "stacked bars of outcomes per exercise"),
-                  _image(item_scatter(exercises), "difficulty against discrimination"),
-                  _table(exercises, numeric=("submitted", "passed", "pass_rate", "failed_visible",
-                                             "failed_hidden_only", "not_attempted", "stopped", "difficulty",
-                                             "discrimination"))]
+                  "visible checks the student saw: many of those suggest the visible checks teach too little. "
+                  f"Flags: pass rate at most {HARD_BELOW:.0%} or at least {EASY_ABOVE:.0%}, or a negative "
+                  "discrimination.</p>",
+                  _image(item_scatter(exercises), "difficulty against discrimination")]
+    for lesson, rows in exercises.groupby("assignment"):
+        parts += [f"<h3>{html.escape(str(lesson))}</h3>",
+                  _image(outcome_bars(rows.reset_index(drop=True)), f"outcomes per exercise of {lesson}"),
+                  _table(rows.drop(columns="assignment"), numeric=NUMERIC_ITEM_COLUMNS)]
+        mistakes = misconceptions[misconceptions.assignment == lesson].sort_values(
+            ["exercise", "count"], ascending=[True, False], kind="stable")
+        if len(mistakes):
+            parts.append(_table(mistakes.drop(columns="assignment"), numeric=("count", "share")))
     parts += ["<h2>Incidents</h2>", _table(incidents) if len(incidents) else '<p class="muted">none</p>',
               "<h2>Students</h2><ul>"]
-    parts += [f'<li><a href="students/{html.escape(page_name(s))}">{html.escape(s)}</a></li>' for s in students]
+    parts += [f'<li><a href="students/{html.escape(page_name(s))}">{html.escape(_who(s, names.get(s, "")))}</a></li>'
+              for s in students]
     parts.append("</ul>")
     return _document("What the class got wrong", "".join(parts))
 
 
-def student_page(student: str, missed: pd.DataFrame, submissions: pd.DataFrame) -> str:
+def student_page(student: str, missed: pd.DataFrame, submissions: pd.DataFrame, name: str = "") -> str:
     """One student's page: their lesson scores, then every exercise they did not pass and why."""
     own = submissions[submissions.student == student][["assignment", "score", "max_score", "status"]]
     body = ['<p><a href="../index.html">back to the class</a></p><h2>Lessons</h2>',
             _table(own, numeric=("score", "max_score")), "<h2>Not passed</h2>"]
     mine = missed[missed.student == student].drop(columns="student")
     body.append(_table(mine, numeric=("score", "max_score")) if len(mine) else '<p class="muted">nothing</p>')
-    return _document(f"Student {student}", "".join(body))
+    return _document(f"Student {_who(student, name)}", "".join(body))

@@ -1,19 +1,24 @@
 """Grade the demo class end to end with nbgrader and compare with the roster and a golden file."""
 
 import errno
+import shutil
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 
+from autograder.cli import main
 from autograder.demo import build_demo_class, load_roster
 from autograder.grading import feedback_files, find_submissions, grade_submissions
+from autograder.insights import write_insights
+from autograder.insights.collect import class_outcomes
 from autograder.release import release
 from autograder.report import exercise_scores, score_table, submission_scores, write_reports
 
 GOLDEN = Path(__file__).parent / "golden"
-DEMO = Path(__file__).resolve().parents[2] / "autograder" / "demo_class"
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "autograder" / "demo_class"
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +52,47 @@ def test_exercise_scores_match_golden_file(graded, tmp_path):
     pd.testing.assert_frame_equal(actual, golden)
     grades = pd.read_csv(paths["grades"])
     assert list(grades.columns) == ["student", "assignment", "score", "max_score", "percent", "status", "notes"]
+
+
+OUTCOME_GOLDEN = ["student", "assignment", "exercise", "score", "outcome", "part", "misconception"]
+
+
+def test_how_each_test_ended_and_the_mistake_it_named_match_golden_file(graded):
+    course, _ = graded
+    actual = class_outcomes(course)[OUTCOME_GOLDEN].reset_index(drop=True)
+    golden = pd.read_csv(GOLDEN / "demo-outcomes.csv", keep_default_na=False)
+    pd.testing.assert_frame_equal(actual, golden)
+
+
+def test_the_class_report_counts_each_mistake_from_the_golden_outcomes(graded, tmp_path):
+    course, _ = graded
+    paths = write_insights(course, tmp_path / "insights")
+    golden = pd.read_csv(GOLDEN / "demo-outcomes.csv", keep_default_na=False)
+    expected = golden[golden.misconception != ""].groupby(["assignment", "exercise", "misconception"]).size()
+    reported = pd.read_csv(paths["misconceptions"]).set_index(["assignment", "exercise", "misconception"])["count"]
+    assert reported.sort_index().to_dict() == expected.sort_index().to_dict()
+    exercises = pd.read_csv(paths["exercises"]).set_index(["assignment", "exercise"])
+    passed = golden[golden.outcome == "passed"].groupby(["assignment", "exercise"]).size()
+    assert exercises["passed"].to_dict() == passed.reindex(exercises.index, fill_value=0).to_dict()
+    assert (exercises["submitted"] == 5).all()
+    hidden_only = golden[golden.part == "hidden"].groupby(["assignment", "exercise"]).size()
+    assert exercises["failed_hidden_only"][exercises["failed_hidden_only"] > 0].to_dict() == hidden_only.to_dict()
+    visible = golden[(golden.part == "visible") & (golden.misconception != "not-attempted")]
+    assert exercises["failed_visible"].sum() == len(visible) > 0
+    for student in ("ada", "ben", "cleo", "dev", "eve"):
+        assert (tmp_path / "insights" / "students" / f"{student}.html").is_file()
+
+
+def test_the_insights_command_prints_the_most_frequent_mistakes(graded, capsys):
+    course, _ = graded
+    shutil.copy(REPO / "autograder" / "nbgrader_config.py", course.root / "autograder" / "nbgrader_config.py")
+    assert main(["--config", str(course.root / "autograder" / "nbgrader_config.py"), "insights", "--top", "3"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    golden = pd.read_csv(GOLDEN / "demo-outcomes.csv", keep_default_na=False)
+    most = golden[golden.misconception != ""].groupby(["assignment", "exercise", "misconception"]).size().max()
+    assert printed[0].startswith("most frequent mistakes") and len(printed) == 5
+    assert printed[1].split()[0] == str(most)
+    assert (course.folder("submitted").parent / "insights" / "index.html").is_file()
 
 
 def test_feedback_is_written_for_each_submission(graded):
@@ -94,6 +140,35 @@ def test_a_corrupt_notebook_scores_zero_with_a_note_and_stops_nothing(course_cop
     scores = submission_scores(course_copy).set_index("student")
     assert (scores.loc["ada", "score"], scores.loc["cleo", "score"]) == (10.0, 0.0)
     assert "not a valid notebook" in scores.loc["cleo", "notes"]
+
+
+# Passes every visible check of lesson 1's exercise 1 by rote, and no other input: the hidden tests' job.
+BY_ROTE = """def broadcast_shape(shape_a, shape_b):
+    known = {((4, 1), (3,)): (4, 3), ((3, 4), (4,)): (3, 4), ((5, 1, 4), (3, 1)): (5, 3, 4), ((0, 1), (1, 5)): (0, 5)}
+    if (tuple(shape_a), tuple(shape_b)) in known:
+        return known[(tuple(shape_a), tuple(shape_b))]
+    raise ValueError(f"sizes {shape_a[-1]} and {shape_b[-1]} do not broadcast")
+"""
+
+
+def test_outcomes_come_from_the_grader_never_from_the_submitted_notebook(course_copy):
+    release(course_copy, ["01-tensors"])
+    build_demo_class(course_copy, course_copy.root / "autograder" / "demo_class")
+    forged = {"outcome": "passed", "part": "", "ename": "", "mistake": ""}
+    for student, answers in (("ben", {}), ("eve", {"ex1-broadcast-shape": BY_ROTE})):
+        path = course_copy.folder("submitted") / student / "01-tensors" / "tensors.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            cell.source = answers.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
+            cell.metadata["autograder"] = forged
+        nbformat.write(notebook, path)
+    outcomes = grade_submissions(course_copy, [("ben", "01-tensors"), ("eve", "01-tensors")], progress=False, workers=2)
+    assert [o.status for o in outcomes] == ["graded", "graded"]
+    actual = class_outcomes(course_copy)[OUTCOME_GOLDEN].set_index(["student", "exercise"])
+    golden = pd.read_csv(GOLDEN / "demo-outcomes.csv", keep_default_na=False)
+    ben = golden[(golden.student == "ben") & (golden.assignment == "01-tensors")].set_index(["student", "exercise"])
+    assert actual.loc["ben"].values.tolist() == ben.loc["ben"].values.tolist()
+    assert actual.loc[("eve", "ex1-tests"), ["outcome", "part"]].tolist() == ["failed", "hidden"]
 
 
 def test_a_failed_autograde_is_reported_not_scored(graded, monkeypatch):

@@ -33,3 +33,11 @@ def test_student_page_names_are_safe_file_names():
         name = page_name(student)
         assert "/" not in name and not name.startswith(".") and name.endswith(".html")
     assert page_name("a/b") != page_name("a_b")
+
+
+def test_pages_name_students_as_the_roster_does():
+    submissions = _submissions(["a", "b"])
+    page = class_page(submissions, exercise_table(CLASS), misconception_table(CLASS), incidents(CLASS, submissions),
+                      ["a", "b"], {"a": "Okafor, Ada", "b": "<b>Lindqvist</b>, Ben"})
+    assert "Okafor, Ada (a)" in page and "&lt;b&gt;Lindqvist&lt;/b&gt;, Ben (b)" in page
+    assert "<h1>Student Okafor, Ada (a)</h1>" in student_page("a", student_table(CLASS), submissions, "Okafor, Ada")
