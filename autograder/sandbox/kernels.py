@@ -38,6 +38,10 @@ _shared_disk: list[str] = []  # kernels of this process that wrote to the shared
 _warned: list[bool] = []  # whether this process has said which hard limits it lacks
 KEPT_ENVIRONMENT = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "JPY_PARENT_PID", "MPLBACKEND", "MPLCONFIGDIR",
                     PRELOAD_VARIABLE, "PYDEVD_DISABLE_FILE_VALIDATION"]
+# Set for every kernel whatever the settings: its import path (the links to the preloaded packages), and no
+# bytecode files, so that importing a course module the preload did not cover (helpers.xor, say) never
+# tries to write a __pycache__ beside it, which the kernel may not do and the warden would note as an attempt.
+KERNEL_ENVIRONMENT = ["PYTHONPATH", "PYTHONDONTWRITEBYTECODE"]
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,7 @@ class Kernel:
                      "--scratch-bytes", str(settings.scratch_bytes), "--threads", str(settings.threads)]
         site_dir = site_folder(root, settings)
         arguments += [item for path in [*readable_paths(settings), str(site_dir)] for item in ("--read", path)]
-        arguments += [item for name in [*settings.environment, "PYTHONPATH"] for item in ("--keep-env", name)]
+        arguments += [item for name in [*settings.environment, *KERNEL_ENVIRONMENT] for item in ("--keep-env", name)]
         arguments += ["--allow-weaker"] if settings.allow_weaker else []
         # Unix sockets in the scratch folder, not TCP ports: no port can be taken by another worker's
         # kernel between being chosen and bound, and the kernel needs no network at all. The kernel
@@ -146,7 +150,7 @@ class Kernel:
                                               transport="ipc", ip=".ipc")
         self.manager.connection_file = str(self.scratch / ".kernel.json")
         environment = dict(os.environ, **{KEY_VARIABLE: self.key, PRELOAD_VARIABLE: ",".join(settings.preload),
-                                          "PYTHONPATH": str(site_dir)})
+                                          "PYTHONPATH": str(site_dir), "PYTHONDONTWRITEBYTECODE": "1"})
         self.log = root / f"{self.scratch.name}.log"
         with self.log.open("wb") as log:  # the kernel's own messages, not the notebook's output
             try:
