@@ -11,6 +11,7 @@ import pandas as pd
 
 from autograder.course import Course, find_config
 from autograder.demo import build_demo_class
+from autograder.extras import grader_missing_message
 from autograder.grading import find_submissions, grade_submissions
 from autograder.insights import write_insights
 from autograder.lms import LAYOUTS, export_grades
@@ -254,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
     args = build_parser().parse_args(argv)
+    missing_extra = grader_missing_message()
+    if missing_extra:
+        print(missing_extra, file=sys.stderr)
+        return 2
     course = Course.load(args.config)
     if args.command == "release":
         return _release(course, args)
