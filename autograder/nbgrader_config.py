@@ -34,6 +34,8 @@ from autograder.zip_collect import RosterCollector
 
 course_root = Path(__file__).resolve().parent.parent
 work = course_root / "work"
+# The stock nbgrader commands write the SQLite gradebook and exports here but never create it.
+work.mkdir(exist_ok=True)
 
 load_subconfig(str(Path(__file__).resolve().parent / "nbgrader_student_config.py"))
 c = get_config()
