@@ -216,7 +216,7 @@ def test_init_refuses_a_file_in_the_way(tmp_path):
     assert blocker.read_text() == "not a folder"
 
 
-def test_collect_refuses_what_does_not_belong_in_the_inbound_and_keeps_it(tmp_path, course_copier, monkeypatch):
+def test_collect_and_feedback_refuse_what_is_not_from_the_exchange_and_keep_it(tmp_path, course_copier, monkeypatch):
     cls = Class(tmp_path, course_copier)
     monkeypatch.setenv("COURSE_EXCHANGE_ROOT", str(cls.exchange))
     cls.instructor("exchange", "release", LESSON)
@@ -244,3 +244,11 @@ def test_collect_refuses_what_does_not_belong_in_the_inbound_and_keeps_it(tmp_pa
         assert f"{LESSON}: not collected: inbound/{name}: {reason}" in printed, name
         assert (inbound / name).exists(), f"{name} is left in the inbound"
     assert "# ada's own" in (cls.course / "work" / "submitted" / "ada" / LESSON / NOTEBOOK).read_text()
+    # Feedback of a submission that did not come through the exchange (an LMS download) has no
+    # secret to hand it back by: it is named, and the release goes on.
+    lms_feedback = cls.course / "work" / "feedback" / "dev" / LESSON
+    lms_feedback.mkdir(parents=True)
+    (lms_feedback / "tensors.html").write_text("<p>Score: 4</p>")
+    printed = cls.instructor("exchange", "feedback", LESSON)
+    assert f"{LESSON}: dev did not hand in through the exchange: send {lms_feedback}/*.html another way" in printed
+    assert not list((cls.exchange / COURSE_ID).glob("feedback/*.html"))
