@@ -1,8 +1,10 @@
-"""nbgrader configuration for this course; the stock `nbgrader` CLI reads it when run from autograder/.
+"""nbgrader configuration for this course (the instructor's); the stock `nbgrader` CLI reads it from autograder/.
 
-Instructors' source notebooks live in solutions/, student versions are generated into notebooks/,
-and everything produced while grading (submissions, autograded copies, feedback, the gradebook)
-goes to the git-ignored folder work/. Set GRADEBOOK_URL to use another database (e.g. PostgreSQL).
+It starts from what students need (`nbgrader_student_config.py`: the course id, the exchange root
+from COURSE_EXCHANGE_ROOT, Validate's warning rule). Instructors' source notebooks live in
+solutions/, student versions are generated into notebooks/, and everything produced while grading
+(submissions, autograded copies, feedback, exports, LMS downloads, the gradebook) goes to the
+git-ignored folder work/. Set GRADEBOOK_URL to use another database (e.g. PostgreSQL).
 """
 
 import os
@@ -23,14 +25,20 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.course import CPU_PATH_VARIABLES, GRADING_ENVIRONMENT
-from autograder.preprocessors import PointsAndMessages, RestoreTestCells, SandboxedExecute, SanitizeOutputs
-from autograder.preprocessors.warnings import DropWarningOutput, validate_like_grading
+from autograder.preprocessors.execute import SandboxedExecute
+from autograder.preprocessors.feedback import PointsAndMessages
+from autograder.preprocessors.sanitize import SanitizeOutputs
+from autograder.preprocessors.structure import RestoreTestCells
+from autograder.preprocessors.warnings import DropWarningOutput
+from autograder.zip_collect import RosterCollector
 
 course_root = Path(__file__).resolve().parent.parent
 work = course_root / "work"
+# The stock nbgrader commands write the SQLite gradebook and exports here but never create it.
+work.mkdir(exist_ok=True)
 
+load_subconfig(str(Path(__file__).resolve().parent / "nbgrader_student_config.py"))
 c = get_config()
-c.CourseDirectory.course_id = "torch-foundations"
 c.CourseDirectory.root = str(course_root)
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
@@ -39,6 +47,13 @@ c.CourseDirectory.autograded_directory = "work/autograded"
 c.CourseDirectory.feedback_directory = "work/feedback"
 c.CourseDirectory.db_url = os.environ.get("GRADEBOOK_URL", f"sqlite:///{work / 'gradebook.db'}")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "data"]
+# `nbgrader export` writes nbgrader's own CSV here (work/grades.csv is this grader's report).
+c.ExportPlugin.to = str(work / "nbgrader-grades.csv")
+# LMS hand-in (`python -m autograder zip-collect`, `nbgrader zip_collect`): downloads are extracted
+# under work/downloaded/<lesson>/ and each file's student found by name on the roster; Canvas's
+# file names by default, `--RosterCollector.lms=moodle` for Moodle's (autograder/zip_collect.py).
+c.ZipCollectApp.collect_directory_structure = "work/downloaded/{assignment_id}/{collect_step}"
+c.ZipCollectApp.collector_plugin = RosterCollector
 
 # The stub students see in place of each solution region.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
@@ -64,10 +79,9 @@ c.SandboxedExecute.environment = [*GRADING_ENVIRONMENT, *CPU_PATH_VARIABLES]
 
 # nbgrader gives 0 points to a test cell with any stderr output, so a harmless warning raised by
 # correct student code (e.g. torch's "Converting a tensor with requires_grad=True to a scalar")
-# would cost the exercise. DropWarningOutput removes warning-only stderr outputs before scoring
-# (errors still score 0), and Validate (the JupyterLab button, `nbgrader validate`) applies the
-# same rule, so it never tells a student that a correct answer loses credit.
-validate_like_grading()
+# would cost the exercise. DropWarningOutput (in the grading chain above) removes warning-only
+# stderr outputs before scoring (errors still score 0); the student config applies the same rule
+# to Validate, so it never tells a student that a correct answer loses credit.
 
 # Student feedback shows each test's points and message but never the hidden tests' source: strip
 # it before the HTML is written. The autograded notebooks (the instructor's view) keep everything.
