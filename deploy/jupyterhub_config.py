@@ -61,7 +61,7 @@ def role_of(user) -> str:
 def configure_by_role(spawner) -> None:
     """Point the server at its role's Jupyter configuration; instructors' servers open on the course."""
     role = role_of(spawner.user)
-    spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_DIR": str(DEPLOY / role)}
+    spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": str(DEPLOY / role)}
     if role == "instructor":
         spawner.notebook_dir = str(COURSE_ROOT)
 

@@ -1,6 +1,6 @@
 """nbgrader for an instructor's server on the course's JupyterHub: the whole course configuration.
 
-An instructor's server reads this through JUPYTER_CONFIG_DIR (deploy/jupyterhub_config.py sets it,
+An instructor's server reads this through JUPYTER_CONFIG_PATH (deploy/jupyterhub_config.py sets it,
 with COURSE_ROOT, the course checkout).
 """
 

@@ -1,6 +1,6 @@
 """nbgrader for a student's server on the course's JupyterHub: the course's student configuration.
 
-A student's server reads this through JUPYTER_CONFIG_DIR, and finds the course at COURSE_ROOT
+A student's server reads this through JUPYTER_CONFIG_PATH, and finds the course at COURSE_ROOT
 (deploy/jupyterhub_config.py sets both).
 """
 
