@@ -167,19 +167,23 @@ def hub(tmp_path_factory, course_copier) -> Iterator[Hub]:
         yield running
 
 
-def _log_in(browser, hub: Hub, user: str):
-    """A browser page logged in as `user`, on their JupyterLab (the hub starts their server)."""
+def _submit_log_in(browser, hub: Hub, user: str):
+    """A browser page that has sent `user`'s login; the hub then starts their server."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(120_000)
     page.goto(f"{hub.base}/hub/login")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", PASSWORD)
-    page.click("#login_submit")
+    page.click("#login_submit", no_wait_after=True)
+    return page
+
+
+def _wait_for_lab(page, user: str) -> None:
+    """Wait until `user`'s JupyterLab has loaded in the page."""
     page.wait_for_url(f"**/user/{user}/lab**", timeout=240_000)
     page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
     page.wait_for_selector(".jp-DirListing-content", timeout=120_000)
-    return page
 
 
 def _menu_items(page, menu: str, screenshot: Path) -> list[str]:
@@ -216,20 +220,26 @@ def _expected_score(student: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def instructor_page(browser, hub):
-    """The instructor logged in on their own server."""
-    page = _log_in(browser, hub, INSTRUCTOR)
-    yield page
-    page.context.close()
-
-
-@pytest.fixture(scope="module")
-def student_pages(browser, hub) -> Iterator[dict]:
-    """Each student logged in; kept open so the feedback step continues in the same session."""
-    pages = {student: _log_in(browser, hub, student) for student in STUDENTS}
+def logged_in(browser, hub) -> Iterator[dict]:
+    """A page per user (students and instructor), logged in at once so the hub starts their servers together."""
+    pages = {user: _submit_log_in(browser, hub, user) for user in (*STUDENTS, INSTRUCTOR)}
+    for user, page in pages.items():
+        _wait_for_lab(page, user)
     yield pages
     for page in pages.values():
         page.context.close()
+
+
+@pytest.fixture(scope="module")
+def student_pages(logged_in) -> dict:
+    """Each student's page; kept open so the feedback step continues in the same session."""
+    return {student: logged_in[student] for student in STUDENTS}
+
+
+@pytest.fixture(scope="module")
+def instructor_page(logged_in):
+    """The instructor's page, on their own server."""
+    return logged_in[INSTRUCTOR]
 
 
 def test_students_fetch_answer_and_submit(hub, student_pages):
