@@ -151,7 +151,7 @@ def running_hub(folder: Path, course: Path, exchange: Path) -> Iterator[Hub]:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory, course_copier) -> Iterator[Hub]:
-    """A course hub over a private course copy whose lesson 1 is released to the exchange."""
+    """A course hub over a private course copy with lesson 1 generated, and an empty exchange."""
     from autograder.release import release
 
     folder = tmp_path_factory.mktemp("hub")
@@ -164,7 +164,6 @@ def hub(tmp_path_factory, course_copier) -> Iterator[Hub]:
     with running_hub(folder, course.root, exchange) as running:
         exchange.mkdir(mode=0o777)
         exchange.chmod(0o1777)  # world-writable with the sticky bit, as nbgrader's docs set it up
-        running.instructor_runs("nbgrader", "release_assignment", ASSIGNMENT)
         yield running
 
 
@@ -222,8 +221,9 @@ def _expected_score(student: str) -> float:
 
 @pytest.fixture(scope="module")
 def logged_in(browser, hub) -> Iterator[dict]:
-    """A page per user (students and instructor), logged in at once so the hub starts their servers together."""
+    """A page per user, logged in at once (the hub starts their servers together); lesson 1 released meanwhile."""
     pages = {user: _submit_log_in(browser, hub, user) for user in (*STUDENTS, INSTRUCTOR)}
+    hub.instructor_runs("nbgrader", "release_assignment", ASSIGNMENT)  # while the servers start
     for user, page in pages.items():
         _wait_for_lab(page, user)
     yield pages
