@@ -11,6 +11,14 @@ import pandas as pd
 
 from autograder.course import Course, find_config
 from autograder.demo import build_demo_class
+from autograder.exchange import (
+    ExchangeSetupError,
+    collect,
+    exchange_root,
+    init_exchange,
+    release_feedback,
+    release_lessons,
+)
 from autograder.extras import grader_missing_message
 from autograder.grading import find_submissions, grade_submissions
 from autograder.insights import write_insights
@@ -23,6 +31,7 @@ from autograder.release import release, stale_notebooks
 from autograder.report import score_table, submission_scores, write_reports
 from autograder.roster import RosterError, gradebook_roster, import_roster, roster_lines
 from autograder.synthetic import DEFAULT_WEIGHTS, MISSING, build_synthetic_class, ground_truth_path
+from autograder.zip_collect import PATTERNS, ZipCollectError, zip_collect
 
 
 def _release(course: Course, args: argparse.Namespace) -> int:
@@ -154,6 +163,39 @@ def _export(course: Course, args: argparse.Namespace) -> int:
     return 0
 
 
+def _exchange(course: Course, args: argparse.Namespace) -> int:
+    assignments = args.assignments or course.assignments()
+    try:
+        if args.action in ("init", "release"):
+            print(printable(init_exchange(exchange_root(course))))
+        if args.action == "release":
+            release(course, assignments)  # current student versions, and the gradebook knows their tests
+            lines = release_lessons(course, assignments, force=args.force)
+        elif args.action == "collect":
+            lines = [line for assignment in assignments for line in collect(course, assignment).lines()]
+        elif args.action == "feedback":
+            lines = [line for assignment in assignments for line in release_feedback(course, assignment)]
+        else:
+            lines = []
+    except ExchangeSetupError as error:
+        print(printable(str(error)), file=sys.stderr)
+        return 1
+    for line in lines:
+        print(printable(line))
+    return 0
+
+
+def _zip_collect(course: Course, args: argparse.Namespace) -> int:
+    try:
+        collected = zip_collect(course, args.assignment, [Path(path) for path in args.downloads], args.lms)
+    except (ZipCollectError, OSError) as error:
+        print(printable(f"nothing collected: {error}"), file=sys.stderr)
+        return 1
+    for line in collected.lines(course.root):
+        print(printable(line))
+    return 1 if collected.skipped else 0
+
+
 def _share(text: str) -> tuple[str, float]:
     name, _, share = text.partition("=")
     try:
@@ -237,6 +279,21 @@ def build_parser() -> argparse.ArgumentParser:
     export_cmd.add_argument("--lms", choices=LAYOUTS, required=True, help="the LMS whose import layout to write")
     export_cmd.add_argument("--output", metavar="PATH", help="CSV file to write (default: grades-<lms>.csv beside "
                             "grades.csv); the notes file <PATH stem>-notes.csv goes beside it")
+    exchange_cmd = commands.add_parser("exchange", help="nbgrader's exchange: create it, release lessons to it, "
+                                       "collect from it, release feedback to it (root: COURSE_EXCHANGE_ROOT)")
+    exchange_cmd.add_argument("action", choices=["init", "release", "collect", "feedback"],
+                              help="init: create the exchange root (mode 1777); release: init, generate the "
+                              "student versions (as `release` does) and put them in it; collect: the latest "
+                              "submission of each student into the submitted folder, naming who is late or "
+                              "missing; feedback: release the graded feedback to the students who submitted")
+    exchange_cmd.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    exchange_cmd.add_argument("--force", action="store_true", help="release again an assignment already released")
+    zip_cmd = commands.add_parser("zip-collect", help="collect a lesson's submissions downloaded from an LMS "
+                                  "(a zip or the notebooks) into the submitted folder, by the roster's names")
+    zip_cmd.add_argument("assignment", help="the lesson the downloads belong to")
+    zip_cmd.add_argument("downloads", nargs="+", help="the LMS's zip file(s), or notebooks it named")
+    zip_cmd.add_argument("--lms", choices=list(PATTERNS), default="canvas",
+                         help="whose file names: canvas (default) or moodle")
     synthetic_cmd = commands.add_parser("synthetic", help="write a synthetic class that mixes the demo students' "
                                         "answers exercise by exercise, with its ground truth")
     synthetic_cmd.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
@@ -277,5 +334,9 @@ def main(argv: list[str] | None = None) -> int:
         return _export(course, args)
     if args.command == "synthetic":
         return _synthetic(course, args)
+    if args.command == "exchange":
+        return _exchange(course, args)
+    if args.command == "zip-collect":
+        return _zip_collect(course, args)
     _report(course)
     return 0

@@ -30,9 +30,12 @@ from autograder.preprocessors.feedback import PointsAndMessages
 from autograder.preprocessors.sanitize import SanitizeOutputs
 from autograder.preprocessors.structure import RestoreTestCells
 from autograder.preprocessors.warnings import DropWarningOutput
+from autograder.zip_collect import RosterCollector
 
 course_root = Path(__file__).resolve().parent.parent
 work = course_root / "work"
+# The stock nbgrader commands write the SQLite gradebook and exports here but never create it.
+work.mkdir(exist_ok=True)
 
 load_subconfig(str(Path(__file__).resolve().parent / "nbgrader_student_config.py"))
 c = get_config()
@@ -44,6 +47,13 @@ c.CourseDirectory.autograded_directory = "work/autograded"
 c.CourseDirectory.feedback_directory = "work/feedback"
 c.CourseDirectory.db_url = os.environ.get("GRADEBOOK_URL", f"sqlite:///{work / 'gradebook.db'}")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "data"]
+# `nbgrader export` writes nbgrader's own CSV here (work/grades.csv is this grader's report).
+c.ExportPlugin.to = str(work / "nbgrader-grades.csv")
+# LMS hand-in (`python -m autograder zip-collect`, `nbgrader zip_collect`): downloads are extracted
+# under work/downloaded/<lesson>/ and each file's student found by name on the roster; Canvas's
+# file names by default, `--RosterCollector.lms=moodle` for Moodle's (autograder/zip_collect.py).
+c.ZipCollectApp.collect_directory_structure = "work/downloaded/{assignment_id}/{collect_step}"
+c.ZipCollectApp.collector_plugin = RosterCollector
 
 # The stub students see in place of each solution region.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
