@@ -151,19 +151,15 @@ def running_hub(folder: Path, course: Path, exchange: Path) -> Iterator[Hub]:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory, course_copier) -> Iterator[Hub]:
-    """A course hub over a private course copy with lesson 1 generated, and an empty exchange."""
-    from autograder.release import release
-
+    """A course hub over a private course copy, with the course's exchange created by its instructor."""
     folder = tmp_path_factory.mktemp("hub")
     course = course_copier(folder / "course")
     for config in ("nbgrader_config.py", "nbgrader_student_config.py"):
         shutil.copy(REPO / "autograder" / config, course.root / "autograder" / config)
-    release(course, [ASSIGNMENT])
     exchange = folder / "exchange"
     SHOTS.mkdir(parents=True, exist_ok=True)
     with running_hub(folder, course.root, exchange) as running:
-        exchange.mkdir(mode=0o777)
-        exchange.chmod(0o1777)  # world-writable with the sticky bit, as nbgrader's docs set it up
+        running.instructor_runs(sys.executable, "-m", "autograder", "exchange", "init")
         yield running
 
 
@@ -223,7 +219,7 @@ def _expected_score(student: str) -> float:
 def logged_in(browser, hub) -> Iterator[dict]:
     """A page per user, logged in at once (the hub starts their servers together); lesson 1 released meanwhile."""
     pages = {user: _submit_log_in(browser, hub, user) for user in (*STUDENTS, INSTRUCTOR)}
-    hub.instructor_runs("nbgrader", "release_assignment", ASSIGNMENT)  # while the servers start
+    hub.instructor_runs(sys.executable, "-m", "autograder", "exchange", "release", ASSIGNMENT)  # meanwhile
     for user, page in pages.items():
         _wait_for_lab(page, user)
     yield pages
@@ -274,11 +270,11 @@ def test_students_fetch_answer_and_submit(hub, student_pages):
 
 
 def test_instructor_collects_grades_and_releases_feedback(hub, instructor_page):
-    hub.instructor_runs("nbgrader", "collect", ASSIGNMENT)
+    hub.instructor_runs(sys.executable, "-m", "autograder", "exchange", "collect", ASSIGNMENT)
     for student in STUDENTS:
         assert (hub.course / "work" / "submitted" / student / ASSIGNMENT / NOTEBOOK).is_file()
     hub.instructor_runs(sys.executable, "-m", "autograder", "grade", ASSIGNMENT)
-    hub.instructor_runs("nbgrader", "release_feedback", ASSIGNMENT)
+    hub.instructor_runs(sys.executable, "-m", "autograder", "exchange", "feedback", ASSIGNMENT)
     with (hub.course / "work" / "grades.csv").open() as report:
         scores = {row["student"]: float(row["score"]) for row in csv.DictReader(report)
                   if row["assignment"] == ASSIGNMENT}
