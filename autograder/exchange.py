@@ -8,6 +8,7 @@ is late or missing, and stops at the first feedback folder that did not come thr
 """
 
 import os
+import pwd
 import stat
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,15 +19,29 @@ from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange import ExchangeError
 from nbgrader.exchange.default import ExchangeCollect, ExchangeReleaseAssignment, ExchangeReleaseFeedback
+from nbgrader.utils import parse_utc
 
 from autograder.course import Course
 from autograder.lms import Lateness, late_note
+from autograder.roster import STUDENT_ID
 
 # World-writable with the sticky bit, like /tmp: every student can create their submission folder
 # under <root>/<course>/inbound, nobody can delete or rename a folder someone else created.
 # nbgrader's docs ask for `chmod ugo+rw`; its release step accepts this mode (it compares rwx bits).
 EXCHANGE_ROOT_MODE = 0o1777
 SECRET_FILE = "submission_secret.txt"
+
+
+class RefusingCollect(ExchangeCollect):
+    """nbgrader's collect, never taking an inbound entry that `inbound_hand_ins` refused."""
+
+    refused: frozenset[str] = frozenset()
+
+    def _path_to_record(self, path: str) -> dict:
+        name = os.path.basename(path)
+        if name in self.refused:  # ranked oldest of all, so a student's well-formed hand-in is the one taken
+            return {"username": name.split("+", 1)[0], "filename": name, "timestamp": datetime.min}
+        return super()._path_to_record(path)
 
 
 class ExchangeSetupError(RuntimeError):
@@ -41,6 +56,7 @@ class Collected:
     students: list[str] = field(default_factory=list)
     late: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """A summary for the instructor, one line per fact."""
@@ -49,6 +65,7 @@ class Collected:
         lines += [f"{self.assignment}: {student} {note}" for student, note in sorted(self.late.items())]
         if self.missing:
             lines.append(f"{self.assignment}: missing (on the roster, nothing handed in): {', '.join(self.missing)}")
+        lines += [f"{self.assignment}: not collected: inbound/{name}: {why}" for name, why in self.refused.items()]
         return lines
 
 
@@ -115,22 +132,67 @@ def _roster(course: Course) -> list[str]:
         return sorted(student.id for student in gradebook.students)
 
 
+def _owner(path: Path) -> str:
+    try:
+        return pwd.getpwuid(path.lstat().st_uid).pw_name
+    except KeyError:
+        return str(path.lstat().st_uid)
+
+
+def inbound_hand_ins(inbound: Path, assignment: str) -> tuple[set[str], dict[str, str]]:
+    """The students with a well-formed hand-in of `assignment` in the inbound folder, and why others are refused.
+
+    Every student can write to the inbound folder, so an entry may be anything: nbgrader's collect
+    stops at a name whose time does not parse, would take `..` as a student, and only warns when a
+    hand-in claims a student other than the Unix user who made it. Those are refused here and named,
+    left where they are; a hand-in made by the collecting user (one Unix user for the whole class,
+    as on a single-user server) is trusted.
+    """
+    students, refused = set(), {}
+    collector = pwd.getpwuid(os.getuid()).pw_name
+    for entry in sorted(inbound.glob(f"*+{assignment}+*")):
+        student, _, stamp = [*entry.name.rsplit("+", 3), "", ""][:3]
+        try:
+            parse_utc(stamp)
+        except (ValueError, OverflowError, TypeError):
+            refused[entry.name] = "its time is not nbgrader's"
+            continue
+        if not STUDENT_ID.fullmatch(student):
+            refused[entry.name] = "not a student id"
+        elif entry.is_symlink() or not entry.is_dir():
+            refused[entry.name] = "not a folder"
+        elif _owner(entry) not in (student, collector):
+            refused[entry.name] = f"handed in by the Unix user {_owner(entry)}, not by {student}"
+        else:
+            students.add(student)
+    return students, refused
+
+
 def collect(course: Course, assignment: str) -> Collected:
     """Collect the latest submission of every student (resubmissions replace earlier ones) and say
-    who handed in late (after the due date set in the gradebook) and who on the roster is missing."""
+    who handed in late (after the due date set in the gradebook), who on the roster is missing,
+    and which entries of the inbound folder were refused (`inbound_hand_ins`)."""
     course.api()  # creates the gradebook's folder, where nbgrader looks up the due date
-    try:
-        _step(course, ExchangeCollect, assignment, update=True).start()
-    except ExchangeError as error:
-        raise ExchangeSetupError(f"{assignment}: {error}") from None
+    inbound = exchange_root(course) / course.coursedir.course_id / "inbound"
+    if not inbound.is_dir():
+        raise ExchangeSetupError(f"{assignment}: nothing released yet ({inbound} does not exist): "
+                                 "run `python -m autograder exchange release` first")
+    handed_in, refused = inbound_hand_ins(inbound, assignment)
+    for student in sorted(handed_in):
+        step = _step(course, RefusingCollect, assignment, update=True)
+        step.coursedir.student_id, step.refused = student, frozenset(refused)
+        try:
+            step.start()
+        except ExchangeError as error:
+            raise ExchangeSetupError(f"{assignment}: {error}") from None
     coursedir, submitted = course.coursedir, course.folder("submitted")
     duedate = _duedate(course, assignment)
-    found = Collected(assignment)
+    found = Collected(assignment, refused=refused)
     found.students = sorted(folder.parent.name for folder in submitted.glob(f"*/{assignment}") if folder.is_dir())
     for student in found.students:
-        handed_in = coursedir.get_existing_timestamp(str(submitted / student / assignment))
-        if duedate and handed_in and handed_in.replace(tzinfo=None) > duedate:
-            seconds = (handed_in.replace(tzinfo=None) - duedate).total_seconds()
+        handed_in_at = coursedir.get_existing_timestamp(str(submitted / student / assignment))
+        if duedate and handed_in_at and handed_in_at.replace(tzinfo=None) > duedate:
+            seconds = (handed_in_at.replace(tzinfo=None) - duedate).total_seconds()
             found.late[student] = late_note(Lateness(seconds, duedate))
     found.missing = [student for student in _roster(course) if student not in found.students]
     return found

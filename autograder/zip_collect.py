@@ -74,24 +74,28 @@ class RosterCollector(FileNameCollectorPlugin):
                     latest[key] = max(latest.get(key, order), order)
         return {key: path for key, (_, path) in latest.items()}
 
+    def _skip(self, skipped: tuple[str, str]) -> None:
+        self.log.warning("Skipped %s: %s (the file stays there)", *skipped)
+        self.skipped.append(skipped)
+
     def collect(self, submitted_file: str) -> dict | None:
         """The student id and notebook of one extracted file, or None (recorded in `skipped`)."""
         if not submitted_file.endswith(".ipynb"):
-            self.skipped.append((submitted_file, "not a notebook"))
+            self._skip((submitted_file, "not a notebook"))
             return None
         roster = self._roster()
         found, students = self._identify(submitted_file, roster)
         if not found:
-            self.skipped.append((submitted_file, f"the name is not in {self.lms}'s download layout"))
+            self._skip((submitted_file, f"the name is not in {self.lms}'s download layout"))
             return None
         if len(students) != 1:
             reason = "no student on the roster has this name" if not students else \
                 f"several students on the roster have this name ({', '.join(students)})"
-            self.skipped.append((submitted_file, f"{reason}: {found['lms_name']!r}"))
+            self._skip((submitted_file, f"{reason}: {found['lms_name']!r}"))
             return None
         latest = self._latest_uploads(roster)[(students[0], found["file_id"])]
         if latest != submitted_file:
-            self.skipped.append((submitted_file, f"an earlier upload; the later {os.path.basename(latest)} "
+            self._skip((submitted_file, f"an earlier upload; the later {os.path.basename(latest)} "
                                  "is collected"))
             return None
         if students[0] not in self.students:

@@ -214,3 +214,33 @@ def test_init_refuses_a_file_in_the_way(tmp_path):
     with pytest.raises(RuntimeError, match="exists and is not a folder"):
         init_exchange(blocker)
     assert blocker.read_text() == "not a folder"
+
+
+def test_collect_refuses_what_does_not_belong_in_the_inbound_and_keeps_it(tmp_path, course_copier, monkeypatch):
+    cls = Class(tmp_path, course_copier)
+    monkeypatch.setenv("COURSE_EXCHANGE_ROOT", str(cls.exchange))
+    cls.instructor("exchange", "release", LESSON)
+    cls.student_step("ada", ExchangeFetchAssignment)
+    cls.answer("ada", {"ex1-broadcast-shape": "# ada's own\n"})
+    cls.student_step("ada", ExchangeSubmit)
+    inbound = cls.exchange / COURSE_ID / "inbound"
+    later = "2099-01-01 00:00:00.000000 UTC"
+    junk = {f"zed+{LESSON}+not a time+r1": "its time is not nbgrader's",
+            f"..+{LESSON}+{later}+r2": "not a student id",
+            f"ada+{LESSON}+{later}+r3": "not a folder"}
+    for name, reason in junk.items():
+        if reason == "not a folder":
+            (inbound / name).write_text("not a hand-in")
+        else:
+            (inbound / name).mkdir()
+    if os.getuid() == 0:  # another Unix user's hand-in claiming to be ada's, newer than hers
+        impostor = inbound / f"ada+{LESSON}+{later}+r4"
+        impostor.mkdir()
+        os.chown(impostor, 54321, 54321)
+        junk[impostor.name] = "handed in by the Unix user 54321, not by ada"
+    printed = cls.instructor("exchange", "collect", LESSON)
+    assert f"{LESSON}: 1 submissions collected (ada)" in printed
+    for name, reason in junk.items():
+        assert f"{LESSON}: not collected: inbound/{name}: {reason}" in printed, name
+        assert (inbound / name).exists(), f"{name} is left in the inbound"
+    assert "# ada's own" in (cls.course / "work" / "submitted" / "ada" / LESSON / NOTEBOOK).read_text()
