@@ -139,6 +139,16 @@ def _owner(path: Path) -> str:
         return str(path.lstat().st_uid)
 
 
+# The accounts a student's hand-in may come from: an account named as the student, or The Littlest
+# JupyterHub's `jupyter-<name>` account for JupyterHub user `<name>`.
+STUDENT_ACCOUNTS = ("{}", "jupyter-{}")
+
+
+def may_hand_in_for(account: str, student: str, collector: str) -> bool:
+    """Whether the Unix account `account` may hand in as `student` (its own account, or the collector's)."""
+    return account == collector or account in {pattern.format(student) for pattern in STUDENT_ACCOUNTS}
+
+
 def inbound_hand_ins(inbound: Path, assignment: str) -> tuple[set[str], dict[str, str]]:
     """The students with a well-formed hand-in of `assignment` in the inbound folder, and why others are refused.
 
@@ -161,7 +171,7 @@ def inbound_hand_ins(inbound: Path, assignment: str) -> tuple[set[str], dict[str
             refused[entry.name] = "not a student id"
         elif entry.is_symlink() or not entry.is_dir():
             refused[entry.name] = "not a folder"
-        elif _owner(entry) not in (student, collector):
+        elif not may_hand_in_for(_owner(entry), student, collector):
             refused[entry.name] = f"handed in by the Unix user {_owner(entry)}, not by {student}"
         else:
             students.add(student)

@@ -31,7 +31,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from autograder.cli import main
 from autograder.course import Course
 from autograder.demo import answer_file_sources, fill_answers, solution_sources
-from autograder.exchange import EXCHANGE_ROOT_MODE, init_exchange
+from autograder.exchange import EXCHANGE_ROOT_MODE, init_exchange, may_hand_in_for
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -252,3 +252,12 @@ def test_collect_and_feedback_refuse_what_is_not_from_the_exchange_and_keep_it(t
     printed = cls.instructor("exchange", "feedback", LESSON)
     assert f"{LESSON}: dev did not hand in through the exchange: send {lms_feedback}/*.html another way" in printed
     assert not list((cls.exchange / COURSE_ID).glob("feedback/*.html"))
+
+
+def test_a_hand_in_comes_from_the_students_own_account_or_the_collectors():
+    """Plain and The Littlest JupyterHub's account names are accepted; another student's is not."""
+    assert may_hand_in_for("ada", "ada", "teacher")
+    assert may_hand_in_for("jupyter-ada", "ada", "teacher")
+    assert may_hand_in_for("teacher", "ada", "teacher")
+    assert not may_hand_in_for("ben", "ada", "teacher")
+    assert not may_hand_in_for("jupyter-ben", "ada", "teacher")
