@@ -196,6 +196,16 @@ def _zip_collect(course: Course, args: argparse.Namespace) -> int:
     return 1 if collected.skipped else 0
 
 
+def _insights_command(course: Course, args: argparse.Namespace) -> int:
+    _insights(course, top=args.top)
+    return 0
+
+
+def _report_command(course: Course, args: argparse.Namespace) -> int:
+    _report(course)
+    return 0
+
+
 def _share(text: str) -> tuple[str, float]:
     name, _, share = text.partition("=")
     try:
@@ -309,6 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Each subcommand's handler: (course, parsed arguments) -> exit status.
+COMMANDS = {"release": _release, "demo": _demo, "grade": _grade, "mutants": _mutants, "insights": _insights_command,
+            "report": _report_command, "roster": _roster, "export": _export, "synthetic": _synthetic,
+            "exchange": _exchange, "zip-collect": _zip_collect}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
     args = build_parser().parse_args(argv)
@@ -316,27 +332,4 @@ def main(argv: list[str] | None = None) -> int:
     if missing_extra:
         print(missing_extra, file=sys.stderr)
         return 2
-    course = Course.load(args.config)
-    if args.command == "release":
-        return _release(course, args)
-    if args.command == "demo":
-        return _demo(course, args)
-    if args.command == "grade":
-        return _grade(course, args)
-    if args.command == "mutants":
-        return _mutants(course, args)
-    if args.command == "insights":
-        _insights(course, top=args.top)
-        return 0
-    if args.command == "roster":
-        return _roster(course, args)
-    if args.command == "export":
-        return _export(course, args)
-    if args.command == "synthetic":
-        return _synthetic(course, args)
-    if args.command == "exchange":
-        return _exchange(course, args)
-    if args.command == "zip-collect":
-        return _zip_collect(course, args)
-    _report(course)
-    return 0
+    return COMMANDS[args.command](Course.load(args.config), args)
