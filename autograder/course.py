@@ -1,6 +1,8 @@
 """The course as nbgrader sees it: configuration, folders and the gradebook URL."""
 
+import copy
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +63,16 @@ class Course:
         """Assignment ids in teaching order: the sub-folders of the source folder, sorted."""
         source = self.folder("source")
         return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def copy_to(self, root: Path, extra: tuple[str, ...] = ()) -> "Course":
+        """Copy the source and release folders (and `extra` folders under the course root) to `root`;
+        return that copy as a Course with its own gradebook in `root/work`."""
+        for folder in (self.folder("source"), self.folder("release"), *(self.root / name for name in extra)):
+            shutil.copytree(folder, root / folder.relative_to(self.root))
+        config = copy.deepcopy(self.config)
+        config.CourseDirectory.root = str(root)
+        config.CourseDirectory.db_url = f"sqlite:///{root / 'work' / 'gradebook.db'}"
+        return Course(config)
 
     def source_notebooks(self, assignment: str) -> list[Path]:
         """The instructor's notebooks of one assignment."""

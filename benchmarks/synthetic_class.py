@@ -11,10 +11,8 @@ Run with `make bench-class`, or e.g. `python benchmarks/synthetic_class.py --stu
 """
 
 import argparse
-import copy
 import os
 import resource
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -34,12 +32,7 @@ GOLDEN = REPO / "tests" / "autograder" / "golden" / "demo-exercise-scores.csv"
 
 def course_in(root: Path) -> Course:
     """A copy of the course's sources, student versions and demo class in `root`, with its own gradebook."""
-    for folder in ("solutions", "notebooks", "autograder/demo_class"):
-        shutil.copytree(REPO / folder, root / folder)
-    config = copy.deepcopy(Course.load(REPO / "autograder" / "nbgrader_config.py").config)
-    config.CourseDirectory.root = str(root)
-    config.CourseDirectory.db_url = f"sqlite:///{root / 'work' / 'gradebook.db'}"
-    return Course(config)
+    return Course.load(REPO / "autograder" / "nbgrader_config.py").copy_to(root, extra=("autograder/demo_class",))
 
 
 def cpu_seconds() -> float:

@@ -1,8 +1,6 @@
 """Shared fixtures: the repository's course, and throwaway copies of it for grading tests."""
 
-import copy
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -31,12 +29,7 @@ def repo_course() -> Course:
 
 def copy_course(target: Path) -> Course:
     """Copy the course's sources, student versions and demo class to `target`; return it as a Course."""
-    for folder in ("solutions", "notebooks", "autograder/demo_class"):
-        shutil.copytree(REPO / folder, target / folder)
-    config = copy.deepcopy(Course.load(CONFIG).config)
-    config.CourseDirectory.root = str(target)
-    config.CourseDirectory.db_url = f"sqlite:///{target / 'work' / 'gradebook.db'}"
-    return Course(config)
+    return Course.load(CONFIG).copy_to(target, extra=("autograder/demo_class",))
 
 
 @pytest.fixture(scope="session")
