@@ -6,9 +6,9 @@ def softmax(logits):
 def cross_entropy(logits, labels):
     raise ValueError("labels look wrong to me")
 
-# %% ex3-accuracy
-def accuracy(logits, labels):
-    return (logits.argmax(dim=1) == labels).float().mean().item()
+# %% ex3-ce-gradient
+def cross_entropy_gradient(logits, labels):
+    return (torch.softmax(logits) - nn.functional.one_hot(labels)) / len(labels)
 
 # %% ex4-classifier
 def build_classifier(num_inputs, num_classes):

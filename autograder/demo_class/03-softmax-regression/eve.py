@@ -10,9 +10,13 @@ def cross_entropy(logits, labels):
     # Sums over the batch instead of averaging.
     return (lse - logits[torch.arange(len(labels)), labels]).sum()
 
-# %% ex3-accuracy
-def accuracy(logits, labels):
-    return float((logits.argmax(1) == labels).sum()) / len(labels)
+# %% ex3-ce-gradient
+def cross_entropy_gradient(logits, labels):
+    # Right formula, but exp of the raw logits overflows once they reach the hundreds.
+    exps = logits.exp()
+    probs = exps / exps.sum(dim=1, keepdim=True)
+    probs[torch.arange(len(labels)), labels] -= 1
+    return probs / len(labels)
 
 # %% ex4-classifier
 class Classifier(nn.Module):
