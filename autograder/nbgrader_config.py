@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
@@ -30,6 +31,7 @@ from autograder.preprocessors.feedback import PointsAndMessages
 from autograder.preprocessors.sanitize import SanitizeOutputs
 from autograder.preprocessors.structure import RestoreTestCells
 from autograder.preprocessors.warnings import DropWarningOutput
+from autograder.preprocessors.widgets import ClearWidgetState
 from autograder.zip_collect import RosterCollector
 
 course_root = Path(__file__).resolve().parent.parent
@@ -54,6 +56,9 @@ c.ExportPlugin.to = str(work / "nbgrader-grades.csv")
 # file names by default, `--RosterCollector.lms=moodle` for Moodle's (autograder/zip_collect.py).
 c.ZipCollectApp.collect_directory_structure = "work/downloaded/{assignment_id}/{collect_step}"
 c.ZipCollectApp.collector_plugin = RosterCollector
+
+# Student versions: nbgrader's chain, then the stored widget state goes (their outputs are cleared).
+c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(), ClearWidgetState]
 
 # The stub students see in place of each solution region.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
