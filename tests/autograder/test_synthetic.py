@@ -114,11 +114,12 @@ def test_couplings_are_kept_and_still_leave_room_to_mix(plan):
 def test_reading_finds_every_cross_exercise_use_and_the_couplings_declare_them(repo_course):
     found = {assignment: undeclared_reads(repo_course, DEMO, assignment, [])
              for assignment in repo_course.assignments()}
-    assert {assignment for assignment, problems in found.items() if problems} == {"03-softmax-regression",
+    assert {assignment for assignment, problems in found.items() if problems} == {"03-softmax-regression", "04-mlp",
                                                                                 "06-initialisation"}
     assert found["03-softmax-regression"] == ["03-softmax-regression ex2-tests (ben) reads ['softmax'], which "
                                               "ex1-tests defines: declare a coupling"]
     assert len(found["06-initialisation"]) == 7  # exercise 2 in four variants, exercise 3 in three
+    assert len(found["04-mlp"]) == 5  # exercise 6's check calls exercise 3's linear_backward in every variant
     couplings = load_couplings(DEMO / "couplings.toml")
     assert all(not undeclared_reads(repo_course, DEMO, assignment, couplings)
                for assignment in repo_course.assignments())

@@ -41,3 +41,14 @@ def clip_by_global_norm(grads, max_norm):
     norms = [g.norm() for g in grads]
     total = float(torch.stack(norms).norm())
     return [g * min(1.0, max_norm / float(n)) for g, n in zip(grads, norms)], total
+
+# %% ex6-mlp-backward
+def mlp_backward(X, y, W1, b1, W2, b2):
+    Z1 = X @ W1 + b1
+    H = torch.relu(Z1)
+    logits = H @ W2 + b2
+    d_logits = (torch.softmax(logits, dim=1) - nn.functional.one_hot(y, logits.shape[1])) / len(X)
+    dH = d_logits @ W2.T
+    # Masks with the sign of the upstream gradient instead of the forward pass's active units.
+    dZ1 = dH * (dH > 0)
+    return X.T @ dZ1, dZ1.sum(dim=0), H.T @ d_logits, d_logits.sum(dim=0)

@@ -20,3 +20,12 @@ def count_dead_relus(linear, X):
 # %% ex5-clipping
 def clip_by_global_norm(grads, max_norm):
     return clip_by_global_norm(grads, max_norm / 2)
+
+# %% ex6-mlp-backward
+def mlp_backward(X, y, W1, b1, W2, b2):
+    H = torch.relu(X @ W1 + b1)
+    logits = H @ W2 + b2
+    d_logits = (torch.softmax(logits, dim=1) - y) / len(X)  # labels [n] do not broadcast against [n, k]
+    dH, dW2, db2 = linear_backward(H, W2, d_logits)
+    _, dW1, db1 = linear_backward(X, W1, dH * (H > 0))
+    return dW1, db1, dW2, db2

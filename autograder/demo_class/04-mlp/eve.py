@@ -36,3 +36,14 @@ def clip_by_global_norm(grads, max_norm):
     total = float(torch.sqrt(sum((g**2).sum() for g in grads)))
     # Always rescales to max_norm, even when the gradients were already smaller.
     return [g * (max_norm / total) for g in grads], total
+
+# %% ex6-mlp-backward
+def mlp_backward(X, y, W1, b1, W2, b2):
+    Z1 = X @ W1 + b1
+    H = Z1.clamp(min=0)
+    logits = H @ W2 + b2
+    probs = logits.softmax(dim=1)
+    probs[torch.arange(len(y)), y] -= 1  # the gradient of the summed loss: no division by the batch size
+    dH, dW2, db2 = linear_backward(H, W2, probs)
+    _, dW1, db1 = linear_backward(X, W1, dH * (Z1 > 0))
+    return dW1, db1, dW2, db2
