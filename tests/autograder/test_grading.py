@@ -138,7 +138,7 @@ def test_a_corrupt_notebook_scores_zero_with_a_note_and_stops_nothing(course_cop
     assert "tensors.ipynb: not a valid notebook" in outcomes[1].notes[0]
     assert broken.read_text() == "this is not a notebook"  # the student's file is kept as handed in
     scores = submission_scores(course_copy).set_index("student")
-    assert (scores.loc["ada", "score"], scores.loc["cleo", "score"]) == (10.0, 0.0)
+    assert (scores.loc["ada", "score"], scores.loc["cleo", "score"]) == (12.0, 0.0)
     assert "not a valid notebook" in scores.loc["cleo", "notes"]
 
 

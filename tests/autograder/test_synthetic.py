@@ -41,11 +41,12 @@ def _submissions(plan: pd.DataFrame) -> pd.DataFrame:
         missing=("variant", lambda v: (v == MISSING).all()), variants=("variant", "nunique"))
 
 
-def test_every_lesson_splits_into_five_exercises_that_cover_every_solution_cell(repo_course):
+def test_every_lesson_splits_into_numbered_exercises_that_cover_every_solution_cell(repo_course):
     for assignment in repo_course.assignments():
         for notebook in repo_course.source_notebooks(assignment):
             exercises = notebook_exercises(notebook)
-            assert [e.test for e in exercises] == [f"ex{k}-tests" for k in range(1, 6)], notebook
+            tests = [e.test for e in exercises]
+            assert len(tests) >= 5 and tests == [f"ex{k}-tests" for k in range(1, len(tests) + 1)], notebook
             assert all(len(e.solutions) == 1 and e.solutions[0].startswith(e.test[:4]) for e in exercises), notebook
 
 

@@ -107,4 +107,4 @@ def test_instructor_sees_assignments_and_a_graded_submission(page, lab_server):
     ada.wait_for(timeout=60_000)
     row = ada.inner_text()
     page.screenshot(path=lab_server.artifacts / "5-instructor-graded-submission.png")
-    assert re.search(r"10(\.0+)?\s*/\s*10", row), f"ada's graded score should read 10 / 10; the row says: {row}"
+    assert re.search(r"12(\.0+)?\s*/\s*12", row), f"ada's graded score should read 12 / 12; the row says: {row}"

@@ -44,3 +44,16 @@ def fit_line(x, y, steps, lr):
         w.grad = None
         b.grad = None
     return w.item(), b.item(), losses
+
+# %% ex6-jacobian-rows
+def jacobian_by_rows(f, x):
+    # Never resets x.grad, so every row includes the rows before it.
+    x = x.detach().clone().requires_grad_(True)
+    y = f(x)
+    rows = []
+    for i in range(y.numel()):
+        one_hot = torch.zeros_like(y)
+        one_hot[i] = 1.0
+        y.backward(one_hot, retain_graph=True)
+        rows.append(x.grad.clone())
+    return torch.stack(rows)

@@ -26,3 +26,9 @@ def gradients_per_batch(w, batches):
 import sys
 
 sys.exit("giving up")
+
+# %% ex6-jacobian-rows
+def jacobian_by_rows(f, x):
+    x = x.detach().clone().requires_grad_(True)
+    f(x).backward()  # a vector output without v: RuntimeError
+    return x.grad

@@ -46,3 +46,17 @@ def fit_line(x, y, steps, lr):
         loss.backward()
         optimizer.step()
     return float(w), float(b), losses
+
+# %% ex6-jacobian-rows
+def jacobian_by_rows(f, x):
+    # Right while x does not require gradients; clone() alone keeps the copy linked when it does.
+    x = x.clone().requires_grad_(True)
+    y = f(x)
+    rows = []
+    for i in range(y.numel()):
+        x.grad = None
+        one_hot = torch.zeros_like(y)
+        one_hot[i] = 1.0
+        y.backward(one_hot, retain_graph=True)
+        rows.append(x.grad)
+    return torch.stack(rows)
