@@ -16,6 +16,7 @@ import re
 import stat
 import subprocess
 import sys
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,7 +39,8 @@ BIN = Path(sys.executable).parent
 STUDENT_CONFIG = REPO / "autograder" / "nbgrader_student_config.py"
 LESSON, NOTEBOOK = "01-tensors", "tensors.ipynb"
 COURSE_ID = "torch-foundations"
-EXPECTED = {"ada": 10.0, "ben": 2.0, "eve": 8.0}
+ROSTER_TOML = tomllib.loads((REPO / "autograder" / "demo_class" / "roster.toml").read_text())
+EXPECTED = {s["id"]: s["expected"][LESSON] for s in ROSTER_TOML["student"] if s["id"] in ("ada", "ben", "eve")}
 ROSTER = "id,first_name,last_name,email\nada,Ada,L,ada@example.org\nben,Ben,M,ben@example.org\n" \
          "cleo,Cleo,N,cleo@example.org\neve,Eve,O,eve@example.org\n"
 

@@ -285,7 +285,7 @@ def test_instructor_collects_grades_and_releases_feedback(hub, instructor_page):
     page.screenshot(path=SHOTS / "3-instructor-formgrader-graded.png")
     for student in STUDENTS:
         row = page.locator("#main-table tr").filter(has_text=student).first.inner_text()
-        shown = re.search(r"graded\s+(\d+(?:\.\d+)?)\s*/\s*10", row)
+        shown = re.search(rf"graded\s+(\d+(?:\.\d+)?)\s*/\s*{_expected_score('ada'):g}\b", row)
         assert shown and float(shown[1]) == _expected_score(student), f"Formgrader's row for {student}: {row}"
 
 
@@ -302,7 +302,7 @@ def test_student_fetches_and_reads_feedback(hub, student_pages):
     page.goto(f"{hub.base}/user/ben/files/{relative}")
     text = page.locator("body").inner_text()
     page.screenshot(path=SHOTS / "4b-ben-reads-feedback.png", full_page=False)
-    score = f"tensors (Score: {_expected_score('ben')} / 10.0)"
+    score = f"tensors (Score: {_expected_score('ben')} / {_expected_score('ada')})"  # ada: the solutions
     assert score in text, f"ben's feedback should show his score: {text[:300]}"
     assert "BEGIN HIDDEN TESTS" not in text, "feedback must not show the hidden tests"
     assert not (hub.homes / "ada" / ASSIGNMENT / "feedback").exists(), "feedback reaches only who fetches it"
