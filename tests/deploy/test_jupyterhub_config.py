@@ -88,3 +88,12 @@ def test_a_students_nbgrader_knows_the_course_the_exchange_and_who_they_are(tmp_
 def test_the_example_class_file_parses():
     class_list = tomllib.loads((DEPLOY / "class.toml").read_text())
     assert class_list["instructors"] and class_list["students"]
+
+
+def test_without_a_hub_the_student_folder_asks_no_hub(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_EXCHANGE_ROOT", str(tmp_path / "exchange"))
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(DEPLOY / "student")).load_config()
+    assert config.CourseDirectory.course_id == _student_config_course_id()
+    assert "plugin_class" not in config.Authenticator, "`make lab` on a student's computer has no hub to ask"
+    assert "student_id" not in config.CourseDirectory
