@@ -30,8 +30,8 @@ test: venv  ## lint, unit and grading tests, mutation report, answer corpus, eve
 lint: venv
 	ruff check .
 
-lab: venv  ## open the student notebooks in JupyterLab
-	jupyter lab $(ROOT_FLAG) notebooks/
+lab: venv  ## open the student notebooks in JupyterLab, as a student sees them (no Formgrader)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/deploy/student jupyter lab $(ROOT_FLAG) notebooks/
 
 formgrader: venv  ## JupyterLab on the whole course, opened at nbgrader's Formgrader
 	cd autograder && jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=.. --ServerApp.default_url=/formgrader

@@ -11,8 +11,12 @@ from pathlib import Path
 
 from autograder.extras import missing_grader_packages
 
-course_config = Path(__file__).resolve().parent / "autograder"
+course_root = Path(__file__).resolve().parent
+course_config = course_root / "autograder"
 if missing_grader_packages():
     load_subconfig(str(course_config / "nbgrader_student_config.py"))
+    # Formgrader, if a student opens it anyway, keeps its gradebook in the git-ignored work/.
+    (course_root / "work").mkdir(exist_ok=True)
+    get_config().CourseDirectory.db_url = f"sqlite:///{course_root / 'work' / 'gradebook.db'}"
 else:
     load_subconfig(str(course_config / "nbgrader_config.py"))

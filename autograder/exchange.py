@@ -54,17 +54,26 @@ class Collected:
 
     assignment: str
     students: list[str] = field(default_factory=list)
+    from_exchange: list[str] = field(default_factory=list)
     late: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    not_on_roster: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """A summary for the instructor, one line per fact."""
-        lines = [f"{self.assignment}: {len(self.students)} submissions collected"
-                 + (f" ({', '.join(self.students)})" if self.students else "")]
+        lines = [f"{self.assignment}: {len(self.from_exchange)} submissions collected from the exchange"
+                 + (f" ({', '.join(self.from_exchange)})" if self.from_exchange else "")]
+        earlier = [student for student in self.students if student not in self.from_exchange]
+        if earlier:
+            lines.append(f"{self.assignment}: already in submitted/, not from the exchange now "
+                         f"(an LMS zip-collect, an earlier collect): {', '.join(earlier)}")
         lines += [f"{self.assignment}: {student} {note}" for student, note in sorted(self.late.items())]
         if self.missing:
             lines.append(f"{self.assignment}: missing (on the roster, nothing handed in): {', '.join(self.missing)}")
+        if self.not_on_roster:
+            lines.append(f"{self.assignment}: handed in but not on the roster: {', '.join(self.not_on_roster)}: "
+                         "check the id, or add them with `python -m autograder roster import`")
         lines += [f"{self.assignment}: not collected: inbound/{name}: {why}" for name, why in self.refused.items()]
         return lines
 
@@ -197,14 +206,16 @@ def collect(course: Course, assignment: str) -> Collected:
             raise ExchangeSetupError(f"{assignment}: {error}") from None
     coursedir, submitted = course.coursedir, course.folder("submitted")
     duedate = _duedate(course, assignment)
-    found = Collected(assignment, refused=refused)
+    found = Collected(assignment, from_exchange=sorted(handed_in), refused=refused)
     found.students = sorted(folder.parent.name for folder in submitted.glob(f"*/{assignment}") if folder.is_dir())
     for student in found.students:
         handed_in_at = coursedir.get_existing_timestamp(str(submitted / student / assignment))
         if duedate and handed_in_at and handed_in_at.replace(tzinfo=None) > duedate:
             seconds = (handed_in_at.replace(tzinfo=None) - duedate).total_seconds()
             found.late[student] = late_note(Lateness(seconds, duedate))
-    found.missing = [student for student in _roster(course) if student not in found.students]
+    roster = _roster(course)
+    found.missing = [student for student in roster if student not in found.students]
+    found.not_on_roster = [student for student in found.from_exchange if roster and student not in roster]
     return found
 
 

@@ -38,6 +38,15 @@ c.JupyterHub.load_roles = [
                 f"groups!group={STUDENTS}"]},
 ]
 
+# HTTPS: logins carry real passwords (PAM), so serve them over TLS. COURSE_HUB_SSL_CERT and
+# COURSE_HUB_SSL_KEY name the certificate and its key (both, or neither when a reverse proxy such as
+# nginx or Caddy terminates TLS in front of a hub bound to 127.0.0.1).
+tls_files = {name: os.environ.get(f"COURSE_HUB_SSL_{name.upper()}") for name in ("cert", "key")}
+if any(tls_files.values()):
+    if not all(tls_files.values()):
+        raise ValueError("set both COURSE_HUB_SSL_CERT and COURSE_HUB_SSL_KEY (certificate and key), or neither")
+    c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = tls_files["cert"], tls_files["key"]
+
 c.Spawner.cmd = [str(ENVIRONMENT_BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {

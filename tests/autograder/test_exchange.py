@@ -167,7 +167,8 @@ def test_a_student_sees_the_released_lesson(semester):
 
 def test_collect_keeps_the_latest_submission_and_names_who_is_late_or_missing(semester):
     cls, printed = semester
-    assert f"{LESSON}: 3 submissions collected (ada, ben, eve)" in printed["collect"]
+    assert f"{LESSON}: 3 submissions collected from the exchange (ada, ben, eve)" in printed["collect"]
+    assert "already in submitted/" not in printed["collect"] and "not on the roster" not in printed["collect"]
     assert re.search(rf"{LESSON}: eve late: .* after the deadline", printed["collect"])
     assert not re.search(r"(ada|ben) late", printed["collect"])
     assert f"{LESSON}: missing (on the roster, nothing handed in): cleo" in printed["collect"]
@@ -240,8 +241,17 @@ def test_collect_and_feedback_refuse_what_is_not_from_the_exchange_and_keep_it(t
         impostor.mkdir()
         os.chown(impostor, 54321, 54321)
         junk[impostor.name] = "handed in by the Unix user 54321, not by ada"
+    # cleo's notebook came from an LMS zip; the roster names only her, so ada's id is questioned.
+    (cls.course / "roster.csv").write_text("id,first_name,last_name,email\ncleo,Cleo,N,cleo@example.org\n")
+    cls.instructor("roster", "import", str(cls.course / "roster.csv"))
+    from_lms = cls.course / "work" / "submitted" / "cleo" / LESSON
+    from_lms.mkdir(parents=True)
+    (from_lms / NOTEBOOK).write_text("{}")
     printed = cls.instructor("exchange", "collect", LESSON)
-    assert f"{LESSON}: 1 submissions collected (ada)" in printed
+    assert f"{LESSON}: 1 submissions collected from the exchange (ada)" in printed
+    assert f"{LESSON}: already in submitted/, not from the exchange now (an LMS zip-collect, an earlier collect): " \
+           "cleo" in printed
+    assert f"{LESSON}: handed in but not on the roster: ada: check the id" in printed
     for name, reason in junk.items():
         assert f"{LESSON}: not collected: inbound/{name}: {reason}" in printed, name
         assert (inbound / name).exists(), f"{name} is left in the inbound"

@@ -34,9 +34,11 @@ def test_without_the_grader_the_root_config_is_the_students():
         "from nbgrader.validator import Validator\n"
         "config = PyFileConfigLoader('nbgrader_config.py', path='.').load_config()\n"
         "print(config.CourseDirectory.course_id, config.Exchange.root, 'root' in config.CourseDirectory)\n"
+        "print(config.CourseDirectory.db_url)\n"
         "print([step.__name__ for step in Validator.class_traits()['preprocessors'].default_args[0]])\n",
         COURSE_EXCHANGE_ROOT="/srv/exchange")
     assert result.returncode == 0, result.stderr
-    identity, steps = result.stdout.splitlines()
+    identity, gradebook, steps = result.stdout.splitlines()
     assert identity == "torch-foundations /srv/exchange False"
+    assert gradebook == f"sqlite:///{REPO / 'work' / 'gradebook.db'}", "a student's Formgrader writes under work/"
     assert "DropWarningOutput" in steps, "Validate applies grading's warning rule in a student install too"

@@ -88,3 +88,23 @@ def test_a_students_nbgrader_knows_the_course_the_exchange_and_who_they_are(tmp_
 def test_the_example_class_file_parses():
     class_list = tomllib.loads((DEPLOY / "class.toml").read_text())
     assert class_list["instructors"] and class_list["students"]
+
+
+def test_without_a_hub_the_student_folder_asks_no_hub(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_EXCHANGE_ROOT", str(tmp_path / "exchange"))
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(DEPLOY / "student")).load_config()
+    assert config.CourseDirectory.course_id == _student_config_course_id()
+    assert "plugin_class" not in config.Authenticator, "`make lab` on a student's computer has no hub to ask"
+    assert "student_id" not in config.CourseDirectory
+
+
+def test_tls_comes_from_the_environment_and_needs_both_files(monkeypatch, hub_config):
+    assert "ssl_cert" not in hub_config.JupyterHub, "without the variables the hub sets no TLS of its own"
+    monkeypatch.setenv("COURSE_HUB_SSL_CERT", "/etc/ssl/hub.crt")
+    monkeypatch.setenv("COURSE_HUB_SSL_KEY", "/etc/ssl/private/hub.key")
+    config = PyFileConfigLoader("jupyterhub_config.py", path=str(DEPLOY)).load_config()
+    assert (config.JupyterHub.ssl_cert, config.JupyterHub.ssl_key) == ("/etc/ssl/hub.crt", "/etc/ssl/private/hub.key")
+    monkeypatch.delenv("COURSE_HUB_SSL_KEY")
+    with pytest.raises(ValueError, match="both COURSE_HUB_SSL_CERT and COURSE_HUB_SSL_KEY"):
+        PyFileConfigLoader("jupyterhub_config.py", path=str(DEPLOY)).load_config()
