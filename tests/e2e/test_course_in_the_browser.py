@@ -76,7 +76,8 @@ def test_student_sees_the_pass_and_the_specific_mistake(student_page):
     student_page.locator(f".jp-OutputArea-output:has-text('{MISTAKE[:40]}')").scroll_into_view_if_needed()
     student_page.screenshot(path=lab.artifacts / "2-student-check-messages.png")
     assert passed, "the check cell of exercise 1 should show its ✓ message"
-    assert failed and "keepdim=True" in failed[0], "the check of exercise 2 should name the mistake and the fix"
+    assert failed and "must form a column" in failed[0], "the check of exercise 2 should name the mistake and the fix"
+    assert "keepdim=True" not in failed[0], "the check of exercise 2 should point to the fix, not hand it over"
     assert "Traceback" not in failed[0], "a failed check is one message, not a traceback"
 
 
