@@ -40,10 +40,12 @@ from autograder.sandbox.warden import code_digest, sign
 _pool: WarmKernels | None = None
 
 
-def _kernels() -> WarmKernels:
+def _kernels(fork: bool) -> WarmKernels:
     global _pool
+    if _pool is not None and _pool.fork != fork:
+        close_kernels()
     if _pool is None:
-        _pool = WarmKernels()
+        _pool = WarmKernels(fork)
         atexit.register(_pool.close)
         # Pool workers leave through multiprocessing's exit path, which skips atexit.
         multiprocessing.util.Finalize(_pool, _pool.close, exitpriority=10)
@@ -93,8 +95,10 @@ class SandboxedExecute(Execute):
                    "student code; they are also the modules the guard restores.").tag(config=True)
     readable_paths = List(Unicode(), [], help="Extra paths grading kernels may read.").tag(config=True)
     environment = List(Unicode(), [], help="Extra environment variables grading kernels keep.").tag(config=True)
-    warm_kernels = Bool(True, help="Start each worker's next kernel as soon as its current one is done "
-                        "(never reused: one kernel per notebook).").tag(config=True)
+    warm_kernels = Bool(True, help="Without fork_kernels: start each worker's next kernel as soon as its "
+                        "current one is done (never reused: one kernel per notebook).").tag(config=True)
+    fork_kernels = Bool(True, help="Fork each kernel from a pre-imported zygote that confines it after the "
+                        "fork, instead of starting it by exec (see autograder/sandbox/zygote.py).").tag(config=True)
     allow_weaker = Bool(False, help="Grade even where Landlock or seccomp is unavailable "
                         "(documented in SECURITY.md).").tag(config=True)
     font_cache = Unicode("", help="Folder for matplotlib's shared font cache (default: beside the "
@@ -113,7 +117,7 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb: NotebookNode, resources: dict, km=None) -> tuple[NotebookNode, dict]:
         """Execute `nb` in a fresh sandboxed kernel that sees only the submission's other files."""
-        pool = _kernels()
+        pool = _kernels(self.fork_kernels)
         font_cache = Path(self.font_cache) if self.font_cache else pool.root.parent / "autograder-font-cache"
         build_font_cache(font_cache)
         settings = self.settings()

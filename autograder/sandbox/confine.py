@@ -190,6 +190,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Apply every confinement to this process and exec the program."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    environment = confine_process(args)
+    os.execve(args.program[0], args.program, environment)
+
+
+def confine_process(args: argparse.Namespace) -> dict[str, str]:
+    """Apply every confinement to this (single-threaded) process; return the program's environment.
+
+    The launcher then execs the program; a kernel forked from a zygote runs it in-process instead.
+    """
     os.setsid() if os.getsid(0) != os.getpid() else None
     for limit, value in ((resource.RLIMIT_AS, args.memory), (resource.RLIMIT_FSIZE, args.file_bytes)):
         if value:
@@ -223,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     if not seccomp.install() and not args.allow_weaker:
         raise OSError("seccomp filter unavailable on this machine; pass --allow-weaker to run without it")
     os.chdir(scratch)
-    os.execve(args.program[0], args.program, environment)
+    return environment
 
 
 if __name__ == "__main__":

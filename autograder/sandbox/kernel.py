@@ -43,7 +43,8 @@ def mark_test(source: str, nonce: str) -> str:
     return f"{TEST_MARKER}{nonce}\n{source}"
 
 
-def _preload() -> None:
+def preload() -> None:
+    """Import the modules named in AUTOGRADER_PRELOAD (a missing one is reported, not fatal)."""
     for name in filter(None, os.environ.get(PRELOAD_VARIABLE, "").split(",")):
         try:
             importlib.import_module(name.strip())
@@ -102,7 +103,10 @@ class GradingKernel(IPythonKernel):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        _preload()
+        inline_imported_before_shell = "matplotlib_inline.backend_inline" in sys.modules  # forked from a zygote
+        preload()
+        if inline_imported_before_shell:  # its import-time hook ran with no shell: give this shell figures
+            sys.modules["matplotlib_inline.backend_inline"]._enable_matplotlib_integration()
         # This module's namespace by reference: run as a script it is not in sys.modules as itself.
         warden.install(GradingKernel.do_execute.__code__, GradingKernel._run_test.__code__, guard.Guard,
                        (GradingKernel.do_execute.__globals__, guard, warden, guard.Guard, GradingKernel,
@@ -201,5 +205,10 @@ class GradingKernel(IPythonKernel):
         return metadata
 
 
+def launch(argv: list[str] | None = None) -> None:
+    """Run the grading kernel in this process until it is shut down."""
+    IPKernelApp.launch_instance(argv=argv, kernel_class=GradingKernel)
+
+
 if __name__ == "__main__":
-    IPKernelApp.launch_instance(kernel_class=GradingKernel)
+    launch()

@@ -11,6 +11,7 @@ import contextlib
 import importlib.util
 import os
 import secrets
+import select
 import shutil
 import signal
 import site
@@ -28,7 +29,7 @@ from jupyter_core.utils import run_sync
 from traitlets import List
 
 from autograder import notes
-from autograder.sandbox import confine
+from autograder.sandbox import confine, zygote
 from autograder.sandbox.confine import KEY_VARIABLE, release_cgroup
 from autograder.sandbox.kernel import PRELOAD_VARIABLE
 
@@ -112,10 +113,124 @@ def check_exposure(readable: list[str], secrets_: list[Path]) -> None:
                                    "move the course out of it or narrow Sandbox readable paths")
 
 
+class ForkedProcess:
+    """What jupyter_client needs of a kernel's Popen, for a kernel a zygote forked (not our child).
+
+    Its exit is seen through a pidfd, which cannot name a later process that reuses the pid.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.returncode = pid, None
+        try:
+            self._pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:  # already gone
+            self._pidfd, self.returncode = -1, 1
+
+    def poll(self) -> int | None:
+        """None while the kernel runs, else its (unknown, so 1 or -SIGKILL) exit status."""
+        if self.returncode is None and select.select([self._pidfd], [], [], 0)[0]:
+            self.returncode = 1
+        if self.returncode is not None and self._pidfd >= 0:
+            os.close(self._pidfd)
+            self._pidfd = -1
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Block until the kernel has ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            select.select([self._pidfd], [], [], 0.1 if deadline is None else max(0.0, deadline - time.monotonic()))
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        """Signal the kernel through its pidfd."""
+        if self.poll() is None:
+            signal.pidfd_send_signal(self._pidfd, signum)
+            if signum == signal.SIGKILL:
+                self.returncode = -signal.SIGKILL
+
+    def kill(self) -> None:
+        """SIGKILL."""
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        """SIGTERM."""
+        self.send_signal(signal.SIGTERM)
+
+
+class Zygote:
+    """One worker's pre-imported kernel process (autograder/sandbox/zygote.py) and its channel."""
+
+    def __init__(self, settings: SandboxSettings, root: Path) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="zygote-", dir=root))
+        names = [*settings.environment, *KERNEL_ENVIRONMENT, PRELOAD_VARIABLE]
+        source = dict(os.environ, PYTHONPATH=str(site_folder(root, settings)), PYTHONDONTWRITEBYTECODE="1",
+                      **{PRELOAD_VARIABLE: ",".join(settings.preload)})
+        # The environment the launcher gives a kernel, so the imports here see what a kernel's would.
+        environment = {name: source[name] for name in names if name in source}
+        environment.update(HOME=str(self.folder), TMPDIR=str(self.folder), PYTHONNOUSERSITE="1")
+        self.log = self.folder / "zygote.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "autograder.sandbox.zygote"], env=environment,
+                                            cwd=self.folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=log)
+        self.lock = threading.Lock()
+        if zygote.read_frame(self.process.stdout.fileno()) != {"ready": True}:
+            self.close()
+            raise RuntimeError(f"the kernel zygote did not start: {self.log_tail()}")
+
+    def fork(self, argv: list[str], key: str, log: Path) -> int:
+        """A new confined kernel running `argv` (launcher options, `--`, kernel command); its pid."""
+        with self.lock:
+            zygote.write_frame(self.process.stdin.fileno(), {"argv": argv, "log": str(log), "key_bytes": len(key)})
+            os.write(self.process.stdin.fileno(), key.encode())
+            reply = zygote.read_frame(self.process.stdout.fileno())
+        if not reply or "pid" not in reply:
+            raise RuntimeError(f"the kernel zygote stopped: {self.log_tail()}")
+        return int(reply["pid"])
+
+    def alive(self) -> bool:
+        """Whether the zygote still takes requests."""
+        return self.process.poll() is None
+
+    def log_tail(self, lines: int = 5) -> str:
+        """The last lines the zygote wrote to its stderr."""
+        text = self.log.read_text(errors="replace").strip() if self.log.is_file() else ""
+        return " | ".join(text.splitlines()[-lines:]) or "no output"
+
+    def close(self) -> None:
+        """End the zygote (it reaps its kernels and leaves) and delete its folder."""
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 class SandboxedKernelManager(AsyncKernelManager):
-    """Starts `autograder.sandbox.kernel` through the confining launcher."""
+    """Starts `autograder.sandbox.kernel` through the confining launcher, or forked from a zygote."""
 
     confine_arguments = List([])
+    zygote: Zygote | None = None
+    log_path: Path | None = None
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        """Exec the launcher, or have the zygote fork a kernel that confines itself the same way."""
+        if self.zygote is None:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        pid = self.zygote.fork(kernel_cmd[3:], kw["env"][KEY_VARIABLE], self.log_path)  # after python -m confine
+        provisioner = self.provisioner
+        provisioner.process, provisioner.pid, provisioner.pgid = ForkedProcess(pid), pid, pid
+        provisioner.cwd = kw.get("cwd")
+        self._reconcile_connection_info(provisioner.connection_info)
 
     async def _async_post_start_kernel(self, **kw) -> None:
         """Reach the kernel's sockets in its working folder (its scratch tmpfs) through its own view of it."""
@@ -132,7 +247,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 class Kernel:
     """One started sandboxed kernel: its manager, scratch folder and guard key."""
 
-    def __init__(self, settings: SandboxSettings, root: Path) -> None:
+    def __init__(self, settings: SandboxSettings, root: Path, zygote: Zygote | None = None) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=root))
         self.key = secrets.token_hex(32)
         self.scratch_bytes, self.threads = settings.scratch_bytes, settings.threads
@@ -149,9 +264,11 @@ class Kernel:
         self.manager = SandboxedKernelManager(kernel_name="python3", confine_arguments=arguments,
                                               transport="ipc", ip=".ipc")
         self.manager.connection_file = str(self.scratch / ".kernel.json")
+        self.forked = zygote is not None
         environment = dict(os.environ, **{KEY_VARIABLE: self.key, PRELOAD_VARIABLE: ",".join(settings.preload),
                                           "PYTHONPATH": str(site_dir), "PYTHONDONTWRITEBYTECODE": "1"})
         self.log = root / f"{self.scratch.name}.log"
+        self.manager.zygote, self.manager.log_path = zygote, self.log
         with self.log.open("wb") as log:  # the kernel's own messages, not the notebook's output
             try:
                 run_sync(self.manager.start_kernel)(env=environment, cwd=str(self.scratch), stdout=log,
@@ -295,16 +412,20 @@ def folder_bytes(folder: Path) -> int:
 
 
 class WarmKernels:
-    """Starts the next kernel as soon as the current one is gone, so its imports overlap nbgrader's
-    scoring and feedback of this submission and the preparation of the next, while only one
-    kernel's memory is ever in use."""
+    """This worker's kernels: forked from a zygote that stays for the worker's life, or (without one)
+    started by exec one ahead, so the next kernel's imports overlap nbgrader's scoring and feedback
+    of this submission while only one kernel's memory is ever in use."""
 
-    def __init__(self) -> None:
+    def __init__(self, fork: bool = True) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="autograder-kernels-"))
         self.spare: tuple[SandboxSettings, Kernel] | None = None
+        self.fork = fork
+        self.zygotes: dict[SandboxSettings, Zygote] = {}
 
     def take(self, settings: SandboxSettings) -> Kernel:
-        """The spare kernel if it was started for `settings`, else a fresh one."""
+        """A kernel forked from the zygote for `settings`; else the spare if it fits, else a fresh one."""
+        if self.fork:
+            return Kernel(settings, self.root, self._zygote(settings))
         spare, self.spare = self.spare, None
         if spare and spare[0] == settings:
             return spare[1]
@@ -312,16 +433,28 @@ class WarmKernels:
             spare[1].dispose()
         return Kernel(settings, self.root)
 
+    def _zygote(self, settings: SandboxSettings) -> Zygote:
+        """The zygote for `settings`, (re)started when missing or ended; at most one alive per worker."""
+        zygote_ = self.zygotes.get(settings)
+        if zygote_ is None or not zygote_.alive():
+            for other in self.zygotes.values():
+                other.close()
+            self.zygotes = {settings: Zygote(settings, self.root)}
+        return self.zygotes[settings]
+
     def prepare(self, settings: SandboxSettings) -> None:
-        """Start the spare kernel for the next notebook."""
-        if self.spare is None:
+        """Start the spare kernel for the next notebook (kernels started by exec only)."""
+        if self.spare is None and not self.fork:
             self.spare = (settings, Kernel(settings, self.root))
 
     def close(self) -> None:
-        """Kill the spare kernel and remove the pool's folder."""
+        """Kill the spare kernel, end the zygote and remove the pool's folder."""
         if self.spare:
             self.spare[1].dispose()
             self.spare = None
+        for zygote_ in self.zygotes.values():
+            zygote_.close()
+        self.zygotes = {}
         shutil.rmtree(self.root, ignore_errors=True)
 
 
