@@ -9,6 +9,7 @@ breaks anything is reported and the rest are graded; an interrupted run resumes 
 import contextlib
 import errno
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -248,31 +249,58 @@ def _run_local(pairs: list[tuple[str, str]], config: Config, workers: int,
     """Grade on local worker processes; a worker that dies is replaced and its submissions retried once."""
     if workers == 1:
         try:
-            for index, pair in enumerate(pairs):
-                done(index, grade_one(pair, config))
+            for batch in lesson_batches(pairs, 1):
+                for index in batch:
+                    done(index, grade_one(pairs[index], config))
         finally:
             close_kernels()
         return
-    pending, tries = list(range(len(pairs))), [0] * len(pairs)
+    batches, tries = lesson_batches(pairs, workers), [0] * len(pairs)
     context = multiprocessing.get_context("spawn")
-    while pending:
-        with ProcessPoolExecutor(min(workers, len(pending)), mp_context=context) as pool:
-            futures = {pool.submit(grade_one, pairs[index], config): index for index in pending}
-            pending = []
+    while batches:
+        with ProcessPoolExecutor(min(workers, len(batches)), mp_context=context) as pool:
+            futures = {pool.submit(grade_batch, [pairs[index] for index in batch], config): batch
+                       for batch in batches}
+            batches = []
             while futures:
                 finished, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    index = futures.pop(future)
+                    batch = futures.pop(future)
                     try:
-                        done(index, future.result())
-                    except BrokenProcessPool:
-                        tries[index] += 1
-                        if tries[index] < 2:
-                            pending.append(index)
-                        else:
-                            done(index, Outcome(*pairs[index], FAILED, "its grading worker died twice"))
-                    except Exception as error:  # a bug while grading one submission stops nothing else
-                        done(index, Outcome(*pairs[index], FAILED, f"{type(error).__name__}: {error}"))
+                        for index, outcome in zip(batch, future.result(), strict=True):
+                            done(index, outcome)
+                    except BrokenProcessPool:  # each submission of the batch is tried again on its own
+                        for index in batch:
+                            tries[index] += 1
+                            if tries[index] < 2:
+                                batches.append([index])
+                            else:
+                                done(index, Outcome(*pairs[index], FAILED, "its grading worker died twice"))
+                    except Exception as error:  # a bug while grading one batch stops nothing else
+                        for index in batch:
+                            done(index, Outcome(*pairs[index], FAILED, f"{type(error).__name__}: {error}"))
+
+
+def lesson_batches(pairs: list[tuple[str, str]], workers: int, largest: int = 8) -> list[list[int]]:
+    """Positions of `pairs` in batches of one assignment each, lesson by lesson.
+
+    A worker keeps the zygote that has run a lesson's opening cells (autograder/sandbox/zygote.py),
+    so grading one lesson's submissions together runs those cells once per worker, not once per
+    submission; batches stay small enough that every worker has some of each lesson when a class is big.
+    """
+    by_assignment: dict[str, list[int]] = {}
+    for index, (_, assignment) in sorted(enumerate(pairs), key=lambda item: (item[1][1], item[1][0])):
+        by_assignment.setdefault(assignment, []).append(index)
+    batches = []
+    for indices in by_assignment.values():
+        size = len(indices) if len(indices) <= largest else min(largest, math.ceil(len(indices) / workers))
+        batches += [indices[start:start + size] for start in range(0, len(indices), size)]
+    return batches
+
+
+def grade_batch(pairs: list[tuple[str, str]], config: Config) -> list[Outcome]:
+    """Grade submissions one after another in this worker (see `lesson_batches`)."""
+    return [grade_one(pair, config) for pair in pairs]
 
 
 def _run_dask(pairs: list[tuple[str, str]], config: Config, workers: int, address: str,

@@ -10,6 +10,7 @@ dropped. Each event is also recorded as a status note for the report.
 
 import atexit
 import contextlib
+import copy
 import hmac
 import math
 import multiprocessing.util
@@ -17,6 +18,7 @@ import secrets
 import time
 from pathlib import Path
 
+import nbformat
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
@@ -31,6 +33,7 @@ from autograder.sandbox.kernels import (
     KEPT_ENVIRONMENT,
     SandboxSettings,
     WarmKernels,
+    ZygoteFailed,
     build_font_cache,
     check_exposure,
     readable_paths,
@@ -99,6 +102,11 @@ class SandboxedExecute(Execute):
                         "current one is done (never reused: one kernel per notebook).").tag(config=True)
     fork_kernels = Bool(True, help="Fork each kernel from a pre-imported zygote that confines it after the "
                         "fork, instead of starting it by exec (see autograder/sandbox/zygote.py).").tag(config=True)
+    run_lesson_ahead = Bool(True, help="With fork_kernels: run a lesson's opening cells (before its first "
+                            "exercise) once per worker in the zygote, and fork the kernels of submissions that "
+                            "left them unedited after them.").tag(config=True)
+    restarts = Integer(3, help="Times a notebook's kernel is restarted from the checkpoint before a cell that "
+                       "hung or killed it, so that cell alone fails; after that, later cells score 0.").tag(config=True)
     allow_weaker = Bool(False, help="Grade even where Landlock or seccomp is unavailable "
                         "(documented in SECURITY.md).").tag(config=True)
     font_cache = Unicode("", help="Folder for matplotlib's shared font cache (default: beside the "
@@ -123,37 +131,93 @@ class SandboxedExecute(Execute):
         settings = self.settings()
         settings = SandboxSettings(**{**settings.__dict__, "readable": (*settings.readable, str(font_cache))})
         check_exposure(readable_paths(settings), secret_folders(self.config))
-        kernel = pool.take(settings)
+        folder = Path(resources.get("metadata", {}).get("path") or ".")
+        self._lesson = self._unedited_opening(nb, resources, folder) if self.fork_kernels and self.run_lesson_ahead \
+            else {}
+        self._notebook = Path(resources.get("unique_key") or "notebook").name
+        self._pool, self._settings, self._folder = pool, settings, folder
+        self._kernel = self._start_kernel()
         self._cell_limit = self.timeout
         self._deadline = math.inf  # set when the first cell starts: the kernel's start-up is not the student's
         self._stopped = ""
         self._output_bytes = 0
         self._capped = False
         self._kept_after_cap: set[tuple[int, str]] = set()
-        self._key = kernel.key.encode()
+        self._key = self._kernel.key.encode()
         self._nonces: dict[int, str] = {}
         self._sources: dict[int, str] = {}
         self._attempts: list[str] = []
-        self._notebook = Path(resources.get("unique_key") or "notebook").name
+        self._ran: list[int] = []  # cells run in the current kernel since its start: replayed after a restart
+        self._restarts_left = self.restarts
         try:
-            kernel.add_files(Path(resources.get("metadata", {}).get("path") or "."))
             try:
-                return super().preprocess(nb, resources, km=kernel.manager)
+                return super().preprocess(nb, resources, km=self._kernel.manager)
             except RuntimeError as error:
                 if "before replying" not in str(error):
                     raise
-                raise RuntimeError(f"the grading kernel did not start: {kernel.log_tail()}") from error
+                raise RuntimeError(f"the grading kernel did not start: {self._kernel.log_tail()}") from error
         finally:
             if self._attempts:
                 notes.add(f"{self._notebook}: blocked: tried to {'; '.join(self._attempts[:8])}")
             self.timeout = self._cell_limit
-            kernel.dispose()
+            self._kernel.dispose()
             if self.warm_kernels:
                 pool.prepare(settings)
 
+    def _start_kernel(self):
+        """A kernel for this submission: after the lesson's opening cells where they were left unedited."""
+        try:
+            kernel = self._pool.take(self._settings, tuple(cell.source for cell in self._lesson.values()))
+        except ZygoteFailed as error:
+            if self._lesson:
+                notes.add(f"{self._notebook}: the lesson's opening cells were run in the kernel: {error}")
+            self._lesson = {}
+            kernel = self._pool.take(self._settings)
+        kernel.add_files(self._folder)
+        return kernel
+
+    def _unedited_opening(self, nb: NotebookNode, resources: dict, folder: Path) -> dict[int, NotebookNode]:
+        """The submission's cells that are the lesson's opening cells, unedited: index -> the source's cell.
+
+        The opening is every code cell of the source notebook before its first exercise cell. Empty
+        when any of them was edited, moved or removed, or the submission came with other files (the
+        lesson's cells might read them).
+        """
+        info = resources.get("nbgrader") or {}
+        if not info.get("assignment") or not info.get("notebook"):
+            return {}
+        coursedir = CourseDirectory(config=self.config)
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"])) / \
+            f"{info['notebook']}.ipynb"
+        extra = [path for path in folder.rglob("*") if path.is_file() and path.suffix != ".ipynb"
+                 and path != folder / "timestamp.txt"]  # nbgrader's own record of the hand-in time
+        if not source.is_file() or extra:
+            return {}
+        opening = []
+        for cell in nbformat.read(source, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            if is_grade(cell) or is_solution(cell):
+                break
+            opening.append(cell)
+        code = [(index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+        if len(code) <= len(opening) or any(
+                cell.source != lesson.source or is_grade(cell) or is_solution(cell)
+                for (_, cell), lesson in zip(code, opening, strict=False)):
+            return {}
+        return {index: lesson for (index, _), lesson in zip(code, opening, strict=False)}
+
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
-        """Run one cell within the remaining time; after a stop, mark it not run."""
+        """Run one cell within the remaining time; after a stop, mark it not run.
+
+        A cell the zygote already ran (an unedited lesson cell) gets the source notebook's outputs.
+        A cell that hangs or kills its kernel fails alone: a new kernel replays the cells before it.
+        """
         if cell.cell_type != "code":
+            return cell, resources
+        if index in self._lesson:
+            cell.outputs = copy.deepcopy(self._lesson[index].outputs)
+            cell.execution_count = self._lesson[index].get("execution_count")
             return cell, resources
         if self._deadline == math.inf:
             self._deadline = time.monotonic() + self.notebook_timeout
@@ -173,24 +237,72 @@ class SandboxedExecute(Execute):
             self._sources[index] = source
             cell.source = mark_test(source, self._nonces[index])
         try:
-            return super().preprocess_cell(cell, resources, index)
+            super().preprocess_cell(cell, resources, index)
+            self._ran.append(index)
         except CellTimeoutError:
             limit = "notebook's" if self.timeout < (self._cell_limit or math.inf) else "cell"
             seconds = self.notebook_timeout if limit == "notebook's" else self._cell_limit
-            self._stop(f"a cell ran past the {limit} {seconds} s limit and its kernel was killed")
-            self._unverified_outputs_dropped(cell, outcomes.TIME_LIMIT)
-            cell.outputs.append(error_output("TimeLimitExceeded", f"this cell ran past the {limit} {seconds} s "
-                                             "limit, so its kernel was stopped; later cells were not run"))
             run_kernel_shutdown(self.km)
+            self._unverified_outputs_dropped(cell, outcomes.TIME_LIMIT)
+            what = f"ran past the {limit} {seconds} s limit"
+            later = self._after_failure(cell, what, notebook_limit=limit == "notebook's")
+            cell.outputs.append(error_output("TimeLimitExceeded", f"this cell {what}, so its kernel was stopped; "
+                                             f"{later}"))
         except DeadKernelError:
-            self._stop("the kernel died (memory limit reached, or the code ended its own process)")
             self._unverified_outputs_dropped(cell, outcomes.KERNEL_DIED)
-            cell.outputs.append(error_output("KernelDied", "the kernel died while this cell ran (memory limit "
-                                             f"{self.memory_limit / 2**30:.1f} GiB, or the code ended the process);"
-                                             " later cells were not run"))
+            what = (f"killed its kernel (memory limit {self.memory_limit / 2**30:.1f} GiB reached, or the code ended "
+                    "the process)")
+            later = self._after_failure(cell, what)
+            cell.outputs.append(error_output("KernelDied", f"this cell {what}; {later}"))
         finally:
             cell.source = source
         return cell, resources
+
+    def _after_failure(self, cell: NotebookNode, what: str, notebook_limit: bool = False) -> str:
+        """After a cell hung or killed its kernel: restart from the checkpoint before it, or stop.
+
+        The checkpoint is the kernel state just before the cell, rebuilt in a new kernel (forked from
+        the same zygote) by replaying the cells the old one ran, in order, their outputs discarded.
+        Returns what happens to the later cells, for the failed cell's error message.
+        """
+        name = cell.metadata.get("nbgrader", {}).get("grade_id") or "a cell"
+        if not notebook_limit and self._restarts_left > 0 and self._restart():
+            notes.add(f"{self._notebook}: {name} {what}; it scores 0 and the later cells ran in a new kernel "
+                      "restarted from the state before it")
+            return "it scores 0; later cells ran in a new kernel restarted from the state before this cell"
+        self._stop(f"{name} {what}")
+        return "later cells were not run"
+
+    def _restart(self) -> bool:
+        """Replace the kernel by a new one that has replayed the cells run so far; False if that failed."""
+        self._restarts_left -= 1
+        with contextlib.suppress(Exception):
+            self.kc.stop_channels()
+        self._kernel.dispose()
+        replay, self._ran = self._ran, []
+        kept = (self._output_bytes, self._capped, set(self._kept_after_cap), list(self._attempts))
+        try:
+            self._kernel = self._start_kernel()
+            self.km, self.kc, self._key = self._kernel.manager, None, self._kernel.key.encode()
+            self.start_new_kernel_client()
+            for index in replay:
+                remaining = self._deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.timeout = max(1, math.ceil(min(self._cell_limit or remaining, remaining)))
+                cell = copy.deepcopy(self.nb.cells[index])
+                cell.source = self._sources.get(index, cell.source)
+                if index in self._nonces:
+                    self._nonces[index] = secrets.token_hex(16)
+                    cell.source = mark_test(cell.source, self._nonces[index])
+                cell.outputs = []
+                super().preprocess_cell(cell, {}, index)
+                self._ran.append(index)
+        except (CellTimeoutError, DeadKernelError, RuntimeError):
+            return False
+        finally:
+            self._output_bytes, self._capped, self._kept_after_cap, self._attempts = kept
+        return True
 
     @staticmethod
     def _unverified_outputs_dropped(cell: NotebookNode, outcome: str) -> None:

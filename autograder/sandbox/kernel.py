@@ -205,9 +205,9 @@ class GradingKernel(IPythonKernel):
         return metadata
 
 
-def launch(argv: list[str] | None = None) -> None:
-    """Run the grading kernel in this process until it is shut down."""
-    IPKernelApp.launch_instance(argv=argv, kernel_class=GradingKernel)
+def launch(argv: list[str] | None = None, user_ns: dict | None = None) -> None:
+    """Run the grading kernel in this process until it is shut down (on `user_ns`, if given)."""
+    IPKernelApp.launch_instance(argv=argv, kernel_class=GradingKernel, user_ns=user_ns)
 
 
 if __name__ == "__main__":

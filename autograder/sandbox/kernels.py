@@ -162,10 +162,14 @@ class ForkedProcess:
         self.send_signal(signal.SIGTERM)
 
 
+class ZygoteFailed(RuntimeError):
+    """A zygote could not start, or one of the lesson cells it was given failed."""
+
+
 class Zygote:
     """One worker's pre-imported kernel process (autograder/sandbox/zygote.py) and its channel."""
 
-    def __init__(self, settings: SandboxSettings, root: Path) -> None:
+    def __init__(self, settings: SandboxSettings, root: Path, cells: tuple[str, ...] = ()) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="zygote-", dir=root))
         names = [*settings.environment, *KERNEL_ENVIRONMENT, PRELOAD_VARIABLE]
         source = dict(os.environ, PYTHONPATH=str(site_folder(root, settings)), PYTHONDONTWRITEBYTECODE="1",
@@ -179,9 +183,11 @@ class Zygote:
                                             cwd=self.folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                             stderr=log)
         self.lock = threading.Lock()
-        if zygote.read_frame(self.process.stdout.fileno()) != {"ready": True}:
+        zygote.write_frame(self.process.stdin.fileno(), {"cells": list(cells)})
+        reply = zygote.read_frame(self.process.stdout.fileno()) or {}
+        if reply.get("ready") is not True:
             self.close()
-            raise RuntimeError(f"the kernel zygote did not start: {self.log_tail()}")
+            raise ZygoteFailed(reply.get("error") or f"the kernel zygote did not start: {self.log_tail()}")
 
     def fork(self, argv: list[str], key: str, log: Path) -> int:
         """A new confined kernel running `argv` (launcher options, `--`, kernel command); its pid."""
@@ -412,20 +418,33 @@ def folder_bytes(folder: Path) -> int:
 
 
 class WarmKernels:
-    """This worker's kernels: forked from a zygote that stays for the worker's life, or (without one)
-    started by exec one ahead, so the next kernel's imports overlap nbgrader's scoring and feedback
-    of this submission while only one kernel's memory is ever in use."""
+    """This worker's kernels: forked from a zygote (one per lesson opening, see zygote.py), or, without
+    zygotes, started by exec one ahead, so the next kernel's imports overlap nbgrader's scoring and
+    feedback of this submission while only one kernel's memory is ever in use."""
+
+    KEPT_ZYGOTES = 2  # the current lesson's, and the one with no lesson cells for edited submissions
 
     def __init__(self, fork: bool = True) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="autograder-kernels-"))
         self.spare: tuple[SandboxSettings, Kernel] | None = None
         self.fork = fork
-        self.zygotes: dict[SandboxSettings, Zygote] = {}
+        self.zygotes: dict[tuple[SandboxSettings, tuple[str, ...]], Zygote] = {}
+        self.failed: set[tuple[SandboxSettings, tuple[str, ...]]] = set()
 
-    def take(self, settings: SandboxSettings) -> Kernel:
-        """A kernel forked from the zygote for `settings`; else the spare if it fits, else a fresh one."""
+    def take(self, settings: SandboxSettings, cells: tuple[str, ...] = ()) -> Kernel:
+        """A kernel that has run `cells` (forked from their zygote), or a fresh one (spare if it fits).
+
+        Raises ZygoteFailed when the cells fail in the zygote: the caller then runs them in the kernel.
+        """
         if self.fork:
-            return Kernel(settings, self.root, self._zygote(settings))
+            try:
+                return Kernel(settings, self.root, self.zygote(settings, cells))
+            except ZygoteFailed:
+                if cells:
+                    raise
+                # no zygote at all here (fork refused, say): kernels are started by exec instead
+        if cells:
+            raise ZygoteFailed("lesson cells are run ahead only in zygotes")
         spare, self.spare = self.spare, None
         if spare and spare[0] == settings:
             return spare[1]
@@ -433,14 +452,25 @@ class WarmKernels:
             spare[1].dispose()
         return Kernel(settings, self.root)
 
-    def _zygote(self, settings: SandboxSettings) -> Zygote:
-        """The zygote for `settings`, (re)started when missing or ended; at most one alive per worker."""
-        zygote_ = self.zygotes.get(settings)
-        if zygote_ is None or not zygote_.alive():
-            for other in self.zygotes.values():
-                other.close()
-            self.zygotes = {settings: Zygote(settings, self.root)}
-        return self.zygotes[settings]
+    def zygote(self, settings: SandboxSettings, cells: tuple[str, ...] = ()) -> Zygote:
+        """The zygote that has run `cells` under `settings`, started when missing or ended."""
+        key = (settings, cells)
+        if key in self.failed:
+            raise ZygoteFailed("these lesson cells failed in a zygote before")
+        found = self.zygotes.pop(key, None)
+        if found is not None and not found.alive():
+            found.close()
+            found = None
+        if found is None:
+            while len(self.zygotes) >= self.KEPT_ZYGOTES:  # the least recently used goes
+                self.zygotes.pop(next(iter(self.zygotes))).close()
+            try:
+                found = Zygote(settings, self.root, cells)
+            except ZygoteFailed:
+                self.failed.add(key)
+                raise
+        self.zygotes[key] = found  # now the most recently used
+        return found
 
     def prepare(self, settings: SandboxSettings) -> None:
         """Start the spare kernel for the next notebook (kernels started by exec only)."""
@@ -448,7 +478,7 @@ class WarmKernels:
             self.spare = (settings, Kernel(settings, self.root))
 
     def close(self) -> None:
-        """Kill the spare kernel, end the zygote and remove the pool's folder."""
+        """Kill the spare kernel, end the zygotes and remove the pool's folder."""
         if self.spare:
             self.spare[1].dispose()
             self.spare = None

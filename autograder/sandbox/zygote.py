@@ -2,25 +2,30 @@
 
 Starting a grading kernel by exec costs about 3 s of CPU, nearly all of it `import torch`. A zygote
 pays that once per worker: started with exactly the environment the confining launcher gives a
-kernel, it imports the preload modules and the kernel's own code, runs no notebook code, and then
-waits on its stdin. For each request it forks; the child, single-threaded as every fork is,
-applies to itself every confinement the launcher applies (`confine.confine_process`: session,
-limits, pids cgroup, user and mount namespaces with its own scratch tmpfs, capabilities, scrubbed
-environment, Landlock, seccomp) and then runs the grading kernel in-process. Nothing a kernel does
-reaches the zygote or a sibling: each child has its own copy-on-write memory, scratch, cgroup and
-limits, and the zygote never runs student code.
+kernel, it imports the preload modules and the kernel's own code and waits on its stdin. Given a
+lesson's opening cells (the instructor's explanations and experiments, which every submission that
+left them unedited shares), it runs them once, so each kernel it forks starts where the exercises
+begin. For each request it forks; the child, single-threaded as every fork is, applies to itself
+every confinement the launcher applies (`confine.confine_process`: session, limits, pids cgroup,
+user and mount namespaces with its own scratch tmpfs, capabilities, scrubbed environment, Landlock,
+seccomp) and then runs the grading kernel in-process on the lesson's namespace. Nothing a kernel
+does reaches the zygote or a sibling: each child has its own copy-on-write memory, scratch, cgroup
+and limits, and the zygote never runs a submission's code.
 
 Protocol on the zygote's stdin/stdout: a frame is a 4-byte big-endian length and a JSON object.
-The zygote answers `{"ready": true}` once it has imported everything. A request frame
+The first frame is `{"cells": [source, ...]}` (possibly none); the zygote answers `{"ready": true}`
+once it has imported everything and run them, or `{"ready": false, "error": ...}`. A request frame
 `{"argv": [launcher options, "--", kernel command], "log": PATH, "key_bytes": N}` is followed by
 the kernel's N-byte guard key, which only the child reads; the zygote answers `{"pid": PID}`.
 """
 
 import contextlib
+import fcntl
 import importlib
 import json
 import os
 import signal
+import stat
 import struct
 import sys
 import tempfile
@@ -77,7 +82,23 @@ def _forget_folder(folder: str) -> None:
     tempfile.tempdir = None
 
 
-def _run_child(request: dict, done_fd: int, reply_fd: int) -> None:
+def _close_all_but_read_only_files() -> None:
+    """Close every descriptor above stderr except regular files open for reading only.
+
+    Those stay because libraries hold them for later reads (matplotlib's fonts, say); everything
+    else (the zygote's channel, pipes, sockets, anything writable) goes.
+    """
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd <= 2:
+            continue
+        with contextlib.suppress(OSError):
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+            if not regular or fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE != os.O_RDONLY:
+                os.close(fd)
+
+
+def _run_child(request: dict, done_fd: int, namespace: dict) -> None:
     """In the forked child: take the key, confine this process, run the grading kernel; never returns."""
     code = 1
     try:
@@ -90,7 +111,8 @@ def _run_child(request: dict, done_fd: int, reply_fd: int) -> None:
         os.dup2(null, 0)
         os.dup2(log, 1)
         os.dup2(log, 2)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the zygote's channel, the done pipe, anything else
+        os.close(done_fd)
+        _close_all_but_read_only_files()
         args = confine.parse_args(request["argv"])
         os.environ[confine.KEY_VARIABLE] = key.decode()
         own_folder = os.getcwd()
@@ -98,9 +120,15 @@ def _run_child(request: dict, done_fd: int, reply_fd: int) -> None:
         os.environ.clear()
         os.environ.update(environment)
         _forget_folder(own_folder)
+        from IPython.core.interactiveshell import InteractiveShell
+
         from autograder.sandbox.kernel import launch
 
-        launch(args.program[3:])  # after [python, -m, autograder.sandbox.kernel]
+        InteractiveShell.clear_instance()  # the kernel makes its own shell, on the lesson's namespace
+        for name, module in list(sys.modules.items()):  # the old shell's module for it (the guard would
+            if getattr(module, "__dict__", None) is namespace:  # take it for a library and put it back)
+                del sys.modules[name]
+        launch(args.program[3:], namespace)  # after [python, -m, autograder.sandbox.kernel]
         code = 0
     except BaseException:
         with contextlib.suppress(Exception):
@@ -112,21 +140,51 @@ def _run_child(request: dict, done_fd: int, reply_fd: int) -> None:
         os._exit(code)
 
 
-def main() -> None:
-    """Import everything a kernel needs, then fork one confined kernel per request until stdin closes."""
-    reply_fd = os.dup(1)
-    os.dup2(2, 1)  # whatever the imports print goes to our log, never into the channel
+def run_lesson_cells(cells: list[str]) -> dict:
+    """Run a lesson's unchanged opening cells (the instructor's, never a submission's) as a kernel would.
+
+    Returns the namespace they leave; raises RuntimeError naming the first cell that failed.
+    """
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)  # before the imports, as in a kernel: figures are inline
     from autograder.sandbox import kernel
 
     kernel.preload()
+    for number, source in enumerate(cells, 1):
+        result = shell.run_cell(source, store_history=False)
+        if "matplotlib.pyplot" in sys.modules:  # as the inline backend does: no figure outlives its cell
+            sys.modules["matplotlib.pyplot"].close("all")
+        if not result.success:
+            error = result.error_in_exec or result.error_before_exec
+            raise RuntimeError(f"lesson cell {number} failed: {type(error).__name__}: {error}")
+    return shell.user_ns
+
+
+def main() -> None:
+    """Run the lesson cells the first frame names, then fork one confined kernel per request until stdin closes."""
+    reply_fd = os.dup(1)
+    os.dup2(2, 1)  # whatever the imports and cells print goes to our log, never into the channel
+    first = read_frame(0) or {}
+    try:
+        namespace = run_lesson_cells(list(first.get("cells", [])))
+    except Exception as error:
+        traceback.print_exc()
+        write_frame(reply_fd, {"ready": False, "error": str(error)[:500]})
+        return
     signal.signal(signal.SIGCHLD, _reap)
     write_frame(reply_fd, {"ready": True})
     while (request := read_frame(0)) is not None:
         done_read, done_write = os.pipe()
+        sys.stdout.flush()  # or the child would write what is still buffered here into its own log
+        sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             os.close(done_read)
-            _run_child(request, done_write, reply_fd)
+            _run_child(request, done_write, namespace)
         os.close(done_write)
         read_exact(done_read, 1)  # the child has taken its key off our stdin
         os.close(done_read)
