@@ -50,7 +50,7 @@ bench: venv  ## print speed figures (never asserted in tests); about 5 minutes
 	python benchmarks/xor_trainer.py
 	python benchmarks/double_descent_sweep.py
 
-bench-grader: venv  ## serial stock nbgrader vs this grader on the demo class; about 20 minutes
+bench-grader: venv  ## serial stock nbgrader vs this grader, before and after zygotes, on the demo class; about 25 minutes
 	python benchmarks/grader_speedup.py
 
 clean:

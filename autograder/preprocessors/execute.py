@@ -250,8 +250,8 @@ class SandboxedExecute(Execute):
                                              f"{later}"))
         except DeadKernelError:
             self._unverified_outputs_dropped(cell, outcomes.KERNEL_DIED)
-            what = (f"killed its kernel (memory limit {self.memory_limit / 2**30:.1f} GiB reached, or the code ended "
-                    "the process)")
+            what = (f"made its kernel die (memory limit {self.memory_limit / 2**30:.1f} GiB reached, or the code "
+                    "ended the process)")
             later = self._after_failure(cell, what)
             cell.outputs.append(error_output("KernelDied", f"this cell {what}; {later}"))
         finally:

@@ -80,6 +80,7 @@ class Guard:
         self.module_names: dict[str, types.ModuleType] = {}  # notebook names seen bound to real modules
         self.shadows: dict[str, object] = {}
         self.user_ns_at_start = dict(shell.user_ns)  # notebook globals named like builtins, hidden during a test
+        self.remember_modules()  # a kernel forked after the lesson's opening cells starts with their imports
 
     # The notebook's own names for modules ----------------------------------------------------
     def remember_modules(self) -> None:

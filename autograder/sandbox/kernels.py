@@ -428,8 +428,9 @@ class WarmKernels:
         self.root = Path(tempfile.mkdtemp(prefix="autograder-kernels-"))
         self.spare: tuple[SandboxSettings, Kernel] | None = None
         self.fork = fork
-        self.zygotes: dict[tuple[SandboxSettings, tuple[str, ...]], Zygote] = {}
-        self.failed: set[tuple[SandboxSettings, tuple[str, ...]]] = set()
+        # by settings, opening cells and the values of the variables kernels keep (a CPU path, say)
+        self.zygotes: dict[tuple, Zygote] = {}
+        self.failed: set[tuple] = set()
 
     def take(self, settings: SandboxSettings, cells: tuple[str, ...] = ()) -> Kernel:
         """A kernel that has run `cells` (forked from their zygote), or a fresh one (spare if it fits).
@@ -454,7 +455,7 @@ class WarmKernels:
 
     def zygote(self, settings: SandboxSettings, cells: tuple[str, ...] = ()) -> Zygote:
         """The zygote that has run `cells` under `settings`, started when missing or ended."""
-        key = (settings, cells)
+        key = (settings, cells, tuple(os.environ.get(name) for name in settings.environment))
         if key in self.failed:
             raise ZygoteFailed("these lesson cells failed in a zygote before")
         found = self.zygotes.pop(key, None)

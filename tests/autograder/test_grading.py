@@ -127,6 +127,22 @@ def test_a_serial_regrade_gives_the_same_scores_as_the_parallel_run(graded):
     pd.testing.assert_frame_equal(exercise_scores(course), before)
 
 
+def test_running_every_cell_in_the_students_kernel_grades_the_class_the_same_cell_by_cell(graded, tmp_path_factory,
+                                                                                           course_copier):
+    """The lesson's opening cells run once per worker in the zygote (the default) or in each student's kernel."""
+    course, _ = graded
+    full = course_copier(tmp_path_factory.mktemp("full") / "course")
+    full.config.SandboxedExecute.run_lesson_ahead = False
+    release(full)
+    build_demo_class(full, full.root / "autograder" / "demo_class")
+    outcomes = grade_submissions(full, find_submissions(full), progress=False, workers=2)
+    assert [o.status for o in outcomes] == ["graded"] * len(outcomes)
+    columns = [*OUTCOME_GOLDEN, "ename"]
+    pd.testing.assert_frame_equal(class_outcomes(full)[columns].reset_index(drop=True),
+                                  class_outcomes(course)[columns].reset_index(drop=True))
+    pd.testing.assert_frame_equal(exercise_scores(full), exercise_scores(course))
+
+
 def test_a_corrupt_notebook_scores_zero_with_a_note_and_stops_nothing(course_copy):
     release(course_copy, ["01-tensors"])
     build_demo_class(course_copy, course_copy.root / "autograder" / "demo_class")

@@ -266,15 +266,18 @@ def cases(root: Path, port: int) -> dict[str, Case]:
                                                      "        return 0\ndef absolute(v):\n"
                                                      "    sys.settrace(None)\n    return Same()"),
                                       notes=("set a trace function",)),
-        # Limits
-        "ignore-interrupts": Case(0, answers(ex1=ANSWERS["ex1"] + "\nimport time\nwhile True:\n    try:\n"
+        # Limits. A cell that hangs or kills its kernel costs its own points only: the kernel is restarted
+        # from the state before it (8 - 3 for ex1 or ex2), unless the notebook's own limit is reached.
+        "hung-exercise": Case(5, answers(ex1="def double(x):\n    while True:\n        pass"),
+                              notes=("ex1-tests ran past the cell 5 s limit; it scores 0 and the later cells ran",)),
+        "ignore-interrupts": Case(5, answers(ex1=ANSWERS["ex1"] + "\nimport time\nwhile True:\n    try:\n"
                                                  "        time.sleep(0.05)\n    except KeyboardInterrupt:\n"
                                                  "        pass"),
                                   notes=("cell 5 s limit",)),
-        "c-level-loop": Case(3, answers(ex2="import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')"),
+        "c-level-loop": Case(5, answers(ex2="import re\nre.match(r'(a+)+$', 'a' * 64 + 'b')"),
                              notes=("cell 5 s limit",)),
         "slow-notebook": Case(6, answers(), write="slow", notes=("12 s limit",)),
-        "exit-process": Case(3, answers(ex2="import os\nos._exit(0)"), notes=("kernel died",)),
+        "exit-process": Case(5, answers(ex2="import os\nos._exit(0)"), notes=("ex2 made its kernel die",)),
         "memory": Case(8, answers(ex1=ANSWERS["ex1"] + "\nimport torch\ntry:\n    big = bytearray(6 * 2**30)\n"
                                       "except MemoryError:\n    print('REFUSED bytearray')\ntry:\n"
                                       "    big = torch.empty(6 * 2**30, dtype=torch.uint8)\n"
@@ -403,9 +406,9 @@ def resource_cases() -> dict[str, Case]:
                           output_lacks=("ROOM",)),
         "many-threads": Case(8, answers(ex1=ANSWERS["ex1"] + MANY_THREADS), output_has=("REFUSED after True",),
                              output_lacks=("STARTED",)),
-        "openmp-threads": Case(3, answers(ex2="import torch\ntorch.set_num_threads(3000)\n"
+        "openmp-threads": Case(5, answers(ex2="import torch\ntorch.set_num_threads(3000)\n"
                                               "torch.ones(1000, 1000) @ torch.ones(1000, 1000)\n" + ANSWERS["ex2"]),
-                               notes=("kernel died",)),
+                               notes=("ex2 made its kernel die",)),
         "links": Case(8, answers(ex1=ANSWERS["ex1"] + READ_LINKS), write="links",
                       notes=("links and special files are not followed: data, gradebook.db, peer.txt",),
                       output_has=("LINKS", "FileNotFoundError"), output_lacks=("SQLite", "b'{", HIDDEN_PROBE)),
