@@ -295,12 +295,22 @@ def lesson_batches(pairs: list[tuple[str, str]], workers: int, largest: int = 8)
     for indices in by_assignment.values():
         size = len(indices) if len(indices) <= largest else min(largest, math.ceil(len(indices) / workers))
         batches += [indices[start:start + size] for start in range(0, len(indices), size)]
+    while len(batches) < workers and max(map(len, batches), default=1) > 1:  # no worker left idle
+        biggest = max(batches, key=len)
+        batches.remove(biggest)
+        batches += [biggest[:len(biggest) // 2], biggest[len(biggest) // 2:]]
     return batches
 
 
 def grade_batch(pairs: list[tuple[str, str]], config: Config) -> list[Outcome]:
-    """Grade submissions one after another in this worker (see `lesson_batches`)."""
-    return [grade_one(pair, config) for pair in pairs]
+    """Grade submissions one after another in this worker (see `lesson_batches`); one failing stops no other."""
+    outcomes = []
+    for pair in pairs:
+        try:
+            outcomes.append(grade_one(pair, config))
+        except Exception as error:
+            outcomes.append(Outcome(*pair, FAILED, f"{type(error).__name__}: {error}"))
+    return outcomes
 
 
 def _run_dask(pairs: list[tuple[str, str]], config: Config, workers: int, address: str,

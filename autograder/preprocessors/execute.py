@@ -147,7 +147,8 @@ class SandboxedExecute(Execute):
         self._nonces: dict[int, str] = {}
         self._sources: dict[int, str] = {}
         self._attempts: list[str] = []
-        self._ran: list[int] = []  # cells run in the current kernel since its start: replayed after a restart
+        self._ran: list[tuple[int, str]] = []  # (cell, how it ended) run in this kernel: replayed after a restart
+        self._last_status = ""
         self._restarts_left = self.restarts
         try:
             try:
@@ -164,11 +165,17 @@ class SandboxedExecute(Execute):
             if self.warm_kernels:
                 pool.prepare(settings)
 
-    def _start_kernel(self):
-        """A kernel for this submission: after the lesson's opening cells where they were left unedited."""
+    def _start_kernel(self, restart: bool = False):
+        """A kernel for this submission: after the lesson's opening cells where they were left unedited.
+
+        The first kernel falls back to running those cells itself; a restarted one cannot (the cells
+        it replays start after them), so it raises ZygoteFailed instead.
+        """
         try:
             kernel = self._pool.take(self._settings, tuple(cell.source for cell in self._lesson.values()))
         except ZygoteFailed as error:
+            if restart:
+                raise
             if self._lesson:
                 notes.add(f"{self._notebook}: the lesson's opening cells were run in the kernel: {error}")
             self._lesson = {}
@@ -238,7 +245,7 @@ class SandboxedExecute(Execute):
             cell.source = mark_test(source, self._nonces[index])
         try:
             super().preprocess_cell(cell, resources, index)
-            self._ran.append(index)
+            self._ran.append((index, self._last_status))
         except CellTimeoutError:
             limit = "notebook's" if self.timeout < (self._cell_limit or math.inf) else "cell"
             seconds = self.notebook_timeout if limit == "notebook's" else self._cell_limit
@@ -274,34 +281,43 @@ class SandboxedExecute(Execute):
         return "later cells were not run"
 
     def _restart(self) -> bool:
-        """Replace the kernel by a new one that has replayed the cells run so far; False if that failed."""
+        """Replace the kernel by a new one that has replayed the cells run so far; False if that failed.
+
+        The replay runs on a copy of the notebook (whatever it displays or updates lands there) and
+        must end every cell as the first run did, or the state it rebuilt is not the one lost.
+        """
         self._restarts_left -= 1
         with contextlib.suppress(Exception):
             self.kc.stop_channels()
         self._kernel.dispose()
         replay, self._ran = self._ran, []
-        kept = (self._output_bytes, self._capped, set(self._kept_after_cap), list(self._attempts))
+        kept = (self.nb, copy.deepcopy(self._display_id_map), self._output_bytes, self._capped,
+                set(self._kept_after_cap), list(self._attempts))
+        self.nb = copy.deepcopy(self.nb)
         try:
-            self._kernel = self._start_kernel()
+            self._kernel = self._start_kernel(restart=True)
             self.km, self.kc, self._key = self._kernel.manager, None, self._kernel.key.encode()
             self.start_new_kernel_client()
-            for index in replay:
+            for index, status in replay:
                 remaining = self._deadline - time.monotonic()
                 if remaining <= 0:
                     return False
                 self.timeout = max(1, math.ceil(min(self._cell_limit or remaining, remaining)))
-                cell = copy.deepcopy(self.nb.cells[index])
+                cell = self.nb.cells[index]
                 cell.source = self._sources.get(index, cell.source)
                 if index in self._nonces:
                     self._nonces[index] = secrets.token_hex(16)
                     cell.source = mark_test(cell.source, self._nonces[index])
                 cell.outputs = []
                 super().preprocess_cell(cell, {}, index)
-                self._ran.append(index)
+                if self._last_status != status:
+                    return False
+                self._ran.append((index, status))
         except (CellTimeoutError, DeadKernelError, RuntimeError):
             return False
         finally:
-            self._output_bytes, self._capped, self._kept_after_cap, self._attempts = kept
+            (self.nb, self._display_id_map, self._output_bytes, self._capped, self._kept_after_cap,
+             self._attempts) = kept
         return True
 
     @staticmethod
@@ -319,6 +335,7 @@ class SandboxedExecute(Execute):
         """nbgrader's error bookkeeping; then a hidden-test cell's outputs are rebuilt from its signed report."""
         super().on_cell_executed(**kwargs)
         cell, index, reply = kwargs["cell"], kwargs["cell_index"], kwargs["execute_reply"]
+        self._last_status = str((reply.get("content") or {}).get("status"))
         report = (reply.get("metadata") or {}).get(REPORT_KEY)
         nonce = self._nonces.get(index)
         if nonce is None:

@@ -169,6 +169,9 @@ class ZygoteFailed(RuntimeError):
 class Zygote:
     """One worker's pre-imported kernel process (autograder/sandbox/zygote.py) and its channel."""
 
+    START_SECONDS = 900  # imports and a lesson's opening cells (a lesson runs in under 30 s when idle)
+    FORK_SECONDS = 60
+
     def __init__(self, settings: SandboxSettings, root: Path, cells: tuple[str, ...] = ()) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="zygote-", dir=root))
         names = [*settings.environment, *KERNEL_ENVIRONMENT, PRELOAD_VARIABLE]
@@ -183,20 +186,31 @@ class Zygote:
                                             cwd=self.folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                             stderr=log)
         self.lock = threading.Lock()
-        zygote.write_frame(self.process.stdin.fileno(), {"cells": list(cells)})
-        reply = zygote.read_frame(self.process.stdout.fileno()) or {}
+        try:
+            zygote.write_frame(self.process.stdin.fileno(), {"cells": list(cells)})
+            reply = zygote.read_frame(self.process.stdout.fileno(), self.START_SECONDS) or {}
+        except (OSError, TimeoutError) as error:
+            reply = {"error": f"the kernel zygote did not start ({error}): {self.log_tail()}"}
         if reply.get("ready") is not True:
             self.close()
             raise ZygoteFailed(reply.get("error") or f"the kernel zygote did not start: {self.log_tail()}")
 
     def fork(self, argv: list[str], key: str, log: Path) -> int:
-        """A new confined kernel running `argv` (launcher options, `--`, kernel command); its pid."""
+        """A new confined kernel running `argv` (launcher options, `--`, kernel command); its pid.
+
+        Raises ZygoteFailed, and ends this zygote, when it does not answer in time or at all.
+        """
         with self.lock:
-            zygote.write_frame(self.process.stdin.fileno(), {"argv": argv, "log": str(log), "key_bytes": len(key)})
-            os.write(self.process.stdin.fileno(), key.encode())
-            reply = zygote.read_frame(self.process.stdout.fileno())
-        if not reply or "pid" not in reply:
-            raise RuntimeError(f"the kernel zygote stopped: {self.log_tail()}")
+            try:
+                zygote.write_frame(self.process.stdin.fileno(),
+                                   {"argv": argv, "log": str(log), "key_bytes": len(key)})
+                os.write(self.process.stdin.fileno(), key.encode())
+                reply = zygote.read_frame(self.process.stdout.fileno(), self.FORK_SECONDS) or {}
+            except (OSError, TimeoutError) as error:
+                reply = {"error": str(error)}
+        if "pid" not in reply:
+            self.process.kill()  # its channel may be out of step now: never use it again
+            raise ZygoteFailed(f"the kernel zygote failed to fork ({reply.get('error')}): {self.log_tail()}")
         return int(reply["pid"])
 
     def alive(self) -> bool:
@@ -270,7 +284,6 @@ class Kernel:
         self.manager = SandboxedKernelManager(kernel_name="python3", confine_arguments=arguments,
                                               transport="ipc", ip=".ipc")
         self.manager.connection_file = str(self.scratch / ".kernel.json")
-        self.forked = zygote is not None
         environment = dict(os.environ, **{KEY_VARIABLE: self.key, PRELOAD_VARIABLE: ",".join(settings.preload),
                                           "PYTHONPATH": str(site_dir), "PYTHONDONTWRITEBYTECODE": "1"})
         self.log = root / f"{self.scratch.name}.log"

@@ -20,20 +20,25 @@ the kernel's N-byte guard key, which only the child reads; the zygote answers `{
 """
 
 import contextlib
+import ctypes
 import fcntl
 import importlib
 import json
 import os
+import select
 import signal
 import stat
 import struct
 import sys
 import tempfile
+import time
 import traceback
 
 from autograder.sandbox import confine
 
 _HEADER = struct.Struct(">I")
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 def write_frame(fd: int, message: dict) -> None:
@@ -42,19 +47,22 @@ def write_frame(fd: int, message: dict) -> None:
     _write_all(fd, _HEADER.pack(len(data)) + data)
 
 
-def read_frame(fd: int) -> dict | None:
-    """Receive one frame; None at end of input."""
-    header = read_exact(fd, _HEADER.size)
+def read_frame(fd: int, timeout: float | None = None) -> dict | None:
+    """Receive one frame; None at end of input; TimeoutError after `timeout` seconds."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    header = read_exact(fd, _HEADER.size, deadline)
     if header is None:
         return None
-    body = read_exact(fd, _HEADER.unpack(header)[0])
+    body = read_exact(fd, _HEADER.unpack(header)[0], deadline)
     return None if body is None else json.loads(body)
 
 
-def read_exact(fd: int, size: int) -> bytes | None:
+def read_exact(fd: int, size: int, deadline: float | None = None) -> bytes | None:
     """Exactly `size` bytes from `fd` (never more: the bytes after them may be someone else's); None at EOF."""
     data = b""
     while len(data) < size:
+        if deadline is not None and not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            raise TimeoutError("no answer in time")
         chunk = os.read(fd, size - len(data))
         if not chunk:
             return None
@@ -82,44 +90,61 @@ def _forget_folder(folder: str) -> None:
     tempfile.tempdir = None
 
 
-def _close_all_but_read_only_files() -> None:
-    """Close every descriptor above stderr except regular files open for reading only.
+def _close_all_but_readable_files(readable: list[str]) -> None:
+    """Close every descriptor above stderr except regular files open read-only beneath `readable`.
 
-    Those stay because libraries hold them for later reads (matplotlib's fonts, say); everything
-    else (the zygote's channel, pipes, sockets, anything writable) goes.
+    Those stay because libraries hold them for later reads (matplotlib's fonts, say) and the kernel
+    could open them anyway; everything else (the zygote's channel, pipes, sockets, anything
+    writable, anything outside the kernel's readable paths) goes.
     """
+    folders = tuple(os.path.realpath(path).rstrip("/") + "/" for path in readable)
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
         if fd <= 2:
             continue
         with contextlib.suppress(OSError):
-            regular = stat.S_ISREG(os.fstat(fd).st_mode)
-            if not regular or fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE != os.O_RDONLY:
+            keep = stat.S_ISREG(os.fstat(fd).st_mode) and \
+                fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY and \
+                os.path.realpath(f"/proc/self/fd/{fd}").startswith(folders)
+            if not keep:
                 os.close(fd)
 
 
-def _run_child(request: dict, done_fd: int, namespace: dict) -> None:
-    """In the forked child: take the key, confine this process, run the grading kernel; never returns."""
+def _confine_child(request: dict, done_fd: int, zygote_pid: int) -> list[str]:
+    """In the forked child: take the key, confine this process; the kernel's arguments.
+
+    The key is a local of this frame only, which is gone before the kernel runs a cell (student
+    code may read the frames below its own).
+    """
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote gone (its worker gone): so is the kernel
+    if os.getppid() != zygote_pid:
+        os._exit(1)
+    os.setsid()  # so the worker may signal the kernel's whole process group at once
+    key = read_exact(0, int(request["key_bytes"])) or b""
+    _write_all(done_fd, b"k")
+    log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    args = confine.parse_args(request["argv"])
+    _close_all_but_readable_files([*args.read])
+    os.environ[confine.KEY_VARIABLE] = key.decode()
+    del key
+    own_folder = os.getcwd()
+    environment = confine.confine_process(args)  # moves the key from the environment into a pipe
+    os.environ.clear()
+    os.environ.update(environment)
+    _forget_folder(own_folder)
+    return args.program[3:]  # after [python, -m, autograder.sandbox.kernel]
+
+
+def _run_child(request: dict, done_fd: int, namespace: dict, zygote_pid: int) -> None:
+    """In the forked child: confine it, then run the grading kernel on `namespace`; never returns."""
     code = 1
     try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        os.setsid()  # first, so the worker may signal the kernel's whole process group at once
-        key = read_exact(0, int(request["key_bytes"])) or b""
-        _write_all(done_fd, b"k")
-        log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(done_fd)
-        _close_all_but_read_only_files()
-        args = confine.parse_args(request["argv"])
-        os.environ[confine.KEY_VARIABLE] = key.decode()
-        own_folder = os.getcwd()
-        environment = confine.confine_process(args)
-        os.environ.clear()
-        os.environ.update(environment)
-        _forget_folder(own_folder)
+        argv = _confine_child(request, done_fd, zygote_pid)
         from IPython.core.interactiveshell import InteractiveShell
 
         from autograder.sandbox.kernel import launch
@@ -128,7 +153,7 @@ def _run_child(request: dict, done_fd: int, namespace: dict) -> None:
         for name, module in list(sys.modules.items()):  # the old shell's module for it (the guard would
             if getattr(module, "__dict__", None) is namespace:  # take it for a library and put it back)
                 del sys.modules[name]
-        launch(args.program[3:], namespace)  # after [python, -m, autograder.sandbox.kernel]
+        launch(argv, namespace)
         code = 0
     except BaseException:
         with contextlib.suppress(Exception):
@@ -181,14 +206,17 @@ def main() -> None:
         done_read, done_write = os.pipe()
         sys.stdout.flush()  # or the child would write what is still buffered here into its own log
         sys.stderr.flush()
+        zygote_pid = os.getpid()
         pid = os.fork()
         if pid == 0:
             os.close(done_read)
-            _run_child(request, done_write, namespace)
+            _run_child(request, done_write, namespace, zygote_pid)
         os.close(done_write)
-        read_exact(done_read, 1)  # the child has taken its key off our stdin
+        taken = read_exact(done_read, 1)  # the child has taken its key off our stdin (None: it died first)
         os.close(done_read)
-        write_frame(reply_fd, {"pid": pid})
+        write_frame(reply_fd, {"pid": pid} if taken else {"error": "the forked kernel ended before it started"})
+        if not taken:
+            return  # the key may still be in our stdin: this channel cannot be trusted any more
     _reap()
 
 

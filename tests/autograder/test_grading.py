@@ -129,10 +129,10 @@ def test_a_serial_regrade_gives_the_same_scores_as_the_parallel_run(graded):
 
 def test_running_every_cell_in_the_students_kernel_grades_the_class_the_same_cell_by_cell(graded, tmp_path_factory,
                                                                                            course_copier):
-    """The lesson's opening cells run once per worker in the zygote (the default) or in each student's kernel."""
+    """Kernels forked after the lesson's opening (the default) or started by exec to run every cell."""
     course, _ = graded
     full = course_copier(tmp_path_factory.mktemp("full") / "course")
-    full.config.SandboxedExecute.run_lesson_ahead = False
+    full.config.SandboxedExecute.fork_kernels = False
     release(full)
     build_demo_class(full, full.root / "autograder" / "demo_class")
     outcomes = grade_submissions(full, find_submissions(full), progress=False, workers=2)
