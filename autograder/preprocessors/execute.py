@@ -31,6 +31,7 @@ from autograder import notes, outcomes
 from autograder.sandbox.kernel import REPORT_KEY, mark_test
 from autograder.sandbox.kernels import (
     KEPT_ENVIRONMENT,
+    Kernel,
     SandboxSettings,
     WarmKernels,
     ZygoteFailed,
@@ -165,7 +166,7 @@ class SandboxedExecute(Execute):
             if self.warm_kernels:
                 pool.prepare(settings)
 
-    def _start_kernel(self, restart: bool = False):
+    def _start_kernel(self, restart: bool = False) -> Kernel:
         """A kernel for this submission: after the lesson's opening cells where they were left unedited.
 
         The first kernel falls back to running those cells itself; a restarted one cannot (the cells
@@ -206,6 +207,9 @@ class SandboxedExecute(Execute):
                 continue
             if is_grade(cell) or is_solution(cell):
                 break
+            if "get_ipython" in cell.source or any(line.lstrip().startswith(("%", "!"))
+                                                   for line in cell.source.splitlines()):
+                return {}  # shell state (magics, settings) would not reach a kernel forked after it
             opening.append(cell)
         code = [(index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
         if len(code) <= len(opening) or any(

@@ -204,7 +204,7 @@ class Zygote:
             try:
                 zygote.write_frame(self.process.stdin.fileno(),
                                    {"argv": argv, "log": str(log), "key_bytes": len(key)})
-                os.write(self.process.stdin.fileno(), key.encode())
+                zygote.write_exact(self.process.stdin.fileno(), key.encode())
                 reply = zygote.read_frame(self.process.stdout.fileno(), self.FORK_SECONDS) or {}
             except (OSError, TimeoutError) as error:
                 reply = {"error": str(error)}

@@ -44,7 +44,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 def write_frame(fd: int, message: dict) -> None:
     """Send one frame."""
     data = json.dumps(message).encode()
-    _write_all(fd, _HEADER.pack(len(data)) + data)
+    write_exact(fd, _HEADER.pack(len(data)) + data)
 
 
 def read_frame(fd: int, timeout: float | None = None) -> dict | None:
@@ -70,7 +70,8 @@ def read_exact(fd: int, size: int, deadline: float | None = None) -> bytes | Non
     return data
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_exact(fd: int, data: bytes) -> None:
+    """Write all of `data`."""
     while data:
         data = data[os.write(fd, data):]
 
@@ -122,7 +123,7 @@ def _confine_child(request: dict, done_fd: int, zygote_pid: int) -> list[str]:
         os._exit(1)
     os.setsid()  # so the worker may signal the kernel's whole process group at once
     key = read_exact(0, int(request["key_bytes"])) or b""
-    _write_all(done_fd, b"k")
+    write_exact(done_fd, b"k")
     log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -194,6 +195,7 @@ def main() -> None:
     reply_fd = os.dup(1)
     os.dup2(2, 1)  # whatever the imports and cells print goes to our log, never into the channel
     first = read_frame(0) or {}
+    sys.stdin = open(os.devnull)  # noqa: SIM115 (for the process's life) fd 0 is the channel, not input
     try:
         namespace = run_lesson_cells(list(first.get("cells", [])))
     except Exception as error:
