@@ -11,6 +11,7 @@ dropped. Each event is also recorded as a status note for the report.
 import atexit
 import contextlib
 import copy
+import functools
 import hmac
 import math
 import multiprocessing.util
@@ -73,6 +74,26 @@ def secret_folders(config) -> list[Path]:
     if coursedir.db_url.startswith("sqlite:///"):
         folders.append(Path(coursedir.db_url.removeprefix("sqlite:///")))
     return folders
+
+
+@functools.lru_cache(maxsize=16)
+def lesson_opening(source: str, mtime_ns: int, size: int) -> tuple[NotebookNode, ...] | None:
+    """A source notebook's code cells before its first exercise cell, read once per worker and version.
+
+    None when one of them uses magics, `!` or `get_ipython`: shell state would not reach a kernel
+    forked after the zygote ran them. The cells are shared: callers copy what they keep.
+    """
+    opening = []
+    for cell in nbformat.read(source, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        if is_grade(cell) or is_solution(cell):
+            break
+        if "get_ipython" in cell.source or any(line.lstrip().startswith(("%", "!"))
+                                               for line in cell.source.splitlines()):
+            return None
+        opening.append(cell)
+    return tuple(opening)
 
 
 def is_test_cell(cell: NotebookNode) -> bool:
@@ -201,16 +222,10 @@ class SandboxedExecute(Execute):
                  and path != folder / "timestamp.txt"]  # nbgrader's own record of the hand-in time
         if not source.is_file() or extra:
             return {}
-        opening = []
-        for cell in nbformat.read(source, as_version=4).cells:
-            if cell.cell_type != "code":
-                continue
-            if is_grade(cell) or is_solution(cell):
-                break
-            if "get_ipython" in cell.source or any(line.lstrip().startswith(("%", "!"))
-                                                   for line in cell.source.splitlines()):
-                return {}  # shell state (magics, settings) would not reach a kernel forked after it
-            opening.append(cell)
+        stat = source.stat()
+        opening = lesson_opening(str(source), stat.st_mtime_ns, stat.st_size)
+        if opening is None:
+            return {}
         code = [(index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
         if len(code) <= len(opening) or any(
                 cell.source != lesson.source or is_grade(cell) or is_solution(cell)
@@ -240,7 +255,7 @@ class SandboxedExecute(Execute):
             if is_test_cell(cell):
                 outcomes.record(cell, outcomes.NOT_RUN)
             return cell, resources
-        self.timeout = max(1, math.ceil(min(self._cell_limit or remaining, remaining)))
+        self.timeout = self._cell_timeout(remaining)
         source = cell.source
         if is_test_cell(cell):
             outcomes.record(cell, outcomes.NOT_RUN)  # until its signed report says otherwise
@@ -269,6 +284,10 @@ class SandboxedExecute(Execute):
             cell.source = source
         return cell, resources
 
+    def _cell_timeout(self, remaining: float) -> int:
+        """Whole seconds the next cell may run: the per-cell limit within what the notebook has left."""
+        return max(1, math.ceil(min(self._cell_limit or remaining, remaining)))
+
     def _after_failure(self, cell: NotebookNode, what: str, notebook_limit: bool = False) -> str:
         """After a cell hung or killed its kernel: restart from the checkpoint before it, or stop.
 
@@ -277,10 +296,12 @@ class SandboxedExecute(Execute):
         Returns what happens to the later cells, for the failed cell's error message.
         """
         name = cell.metadata.get("nbgrader", {}).get("grade_id") or "a cell"
+        # A test cell scores 0; any other cell is lost, so the tests that need what it defines fail.
+        lost = "it scores 0" if is_test_cell(cell) else "what it defines is missing"
         if not notebook_limit and self._restarts_left > 0 and self._restart():
-            notes.add(f"{self._notebook}: {name} {what}; it scores 0 and the later cells ran in a new kernel "
+            notes.add(f"{self._notebook}: {name} {what}; {lost} and the later cells ran in a new kernel "
                       "restarted from the state before it")
-            return "it scores 0; later cells ran in a new kernel restarted from the state before this cell"
+            return f"{lost}; later cells ran in a new kernel restarted from the state before this cell"
         self._stop(f"{name} {what}")
         return "later cells were not run"
 
@@ -306,7 +327,7 @@ class SandboxedExecute(Execute):
                 remaining = self._deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self.timeout = max(1, math.ceil(min(self._cell_limit or remaining, remaining)))
+                self.timeout = self._cell_timeout(remaining)
                 cell = self.nb.cells[index]
                 cell.source = self._sources.get(index, cell.source)
                 if index in self._nonces:

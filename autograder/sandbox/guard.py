@@ -9,6 +9,7 @@ reach the guard itself. SECURITY.md lists the limits and the out-of-process laye
 
 import builtins
 import gc
+import operator
 import signal
 import sys
 import threading
@@ -40,6 +41,20 @@ def _function_parts(function: types.FunctionType) -> tuple:
     return function.__code__, function.__defaults__, function.__kwdefaults__
 
 
+# What a function can have swapped while keeping its identity, read without calling any Python code.
+_PART_GETTERS = tuple(operator.attrgetter(name) for name in ("__code__", "__defaults__", "__kwdefaults__"))
+
+
+def _same_entries(current, snapshot: dict) -> bool:
+    """Whether a namespace holds the snapshot's keys and values, the same objects in the same order.
+
+    Compared by identity at C level, so no student-defined `__eq__` or `__hash__` runs: the common
+    case (nothing changed) costs microseconds, and any difference takes the full restore path.
+    """
+    return (len(current) == len(snapshot) and all(map(operator.is_, current, snapshot))
+            and all(map(operator.is_, current.values(), snapshot.values())))
+
+
 def _is_student_function(code: types.CodeType, module_globals: dict, user_ns: dict) -> bool:
     filename = code.co_filename
     return (module_globals is user_ns or "ipykernel_" in filename
@@ -61,13 +76,16 @@ class Guard:
         self.builtins = dict(vars(builtins))
         self.modules = dict(sys.modules)
         user_module = shell.user_module
-        self.module_dicts = {name: dict(vars(module)) for name, module in self.modules.items()
+        # Each module's and class's namespace (a module's dict and a class's mapping proxy never change
+        # identity, so later reads cannot be redirected) with a copy of what it holds now.
+        self.module_dicts = {name: (vars(module), dict(vars(module))) for name, module in self.modules.items()
                              if isinstance(module, types.ModuleType) and module is not user_module}
-        self.class_dicts = {cls: dict(vars(cls)) for cls in self._classes()}
+        self.class_dicts = {cls: (vars(cls), dict(vars(cls))) for cls in self._classes()}
         # A function keeps its identity when its code or default arguments are swapped: record them too.
-        namespaces = [*self.module_dicts.values(), *self.class_dicts.values()]
-        self.functions = {id(f): (f, _function_parts(f)) for namespace in namespaces for f in namespace.values()
-                          if isinstance(f, types.FunctionType)}
+        namespaces = [snapshot for _, snapshot in (*self.module_dicts.values(), *self.class_dicts.values())]
+        functions = {id(f): f for namespace in namespaces for f in namespace.values() if type(f) is types.FunctionType}
+        self.functions = list(functions.values())
+        self.function_parts = [list(map(getter, self.functions)) for getter in _PART_GETTERS]
         self.instance_dicts = {id(obj): (obj, dict(vars(obj))) for obj in self._instances()}
         self.lists = {id(lst): (lst, list(lst)) for lst in self._lists()}
         self.callbacks = {event: list(funcs) for event, funcs in shell.events.callbacks.items()}
@@ -143,14 +161,16 @@ class Guard:
             if sys.modules.get(name, _MISSING) is not module:
                 sys.modules[name] = module
                 changed.append(f"sys.modules[{name!r}]")
-        for name, snapshot in self.module_dicts.items():
-            changed += self._restore_dict(vars(self.modules[name]), snapshot, name)
-        for cls, snapshot in self.class_dicts.items():
-            changed += self._restore_class(cls, snapshot)
-        for function, parts in self.functions.values():
-            if any(a is not b for a, b in zip(_function_parts(function), parts, strict=True)):
-                function.__code__, function.__defaults__, function.__kwdefaults__ = parts
-                changed.append(f"{function.__module__}.{function.__qualname__} (code or defaults)")
+        for name, (namespace, snapshot) in self.module_dicts.items():
+            changed += self._restore_dict(namespace, snapshot, name)
+        for cls, (namespace, snapshot) in self.class_dicts.items():
+            changed += self._restore_class(cls, namespace, snapshot)
+        if not all(all(map(operator.is_, map(getter, self.functions), parts))
+                   for getter, parts in zip(_PART_GETTERS, self.function_parts, strict=True)):
+            for function, *parts in zip(self.functions, *self.function_parts, strict=True):
+                if any(a is not b for a, b in zip(_function_parts(function), parts, strict=True)):
+                    function.__code__, function.__defaults__, function.__kwdefaults__ = parts
+                    changed.append(f"{function.__module__}.{function.__qualname__} (code or defaults)")
         for obj, snapshot in self.instance_dicts.values():
             changed += self._restore_instance(obj, snapshot)
         for lst, snapshot in self.lists.values():
@@ -223,6 +243,8 @@ class Guard:
                 self.shell.events.callbacks[event].append(callback)
 
     def _restore_dict(self, current: dict, snapshot: dict, owner: str, delete_added: bool = False) -> list[str]:
+        if _same_entries(current, snapshot):
+            return []
         changed = []
         for key, value in snapshot.items():
             now = current.get(key, _MISSING)
@@ -236,9 +258,10 @@ class Guard:
                 changed.append(f"{owner}.{key} (added)")
         return changed
 
-    def _restore_class(self, cls: type, snapshot: dict) -> list[str]:
+    def _restore_class(self, cls: type, current: types.MappingProxyType, snapshot: dict) -> list[str]:
+        if _same_entries(current, snapshot):
+            return []
         changed = []
-        current = vars(cls)
         for key, value in snapshot.items():
             now = current.get(key, _MISSING)
             if now is not value and (_guarded(value) or self._defined_by_student(now)):

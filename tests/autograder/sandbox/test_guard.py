@@ -46,6 +46,22 @@ def test_a_swapped_code_object_is_put_back(shell):
     assert any("assert_allclose (code or defaults)" in item for item in changed)
 
 
+def test_changes_that_keep_a_namespace_the_same_size_are_put_back(shell):
+    # Restore skips a namespace whose entries are all the same objects; each of these must not look so.
+    guard = Guard(shell, Kernel())
+    real_close, real_backward = np.testing.assert_allclose, torch.Tensor.backward
+    real_defaults = torch.nn.init.normal_.__defaults__
+    shell.run_cell("import numpy as np, torch\n"
+                   "np.testing.assert_allclose = lambda *a, **k: None\n"  # a value swapped in place
+                   "del torch.Tensor.backward\ntorch.Tensor.extra = lambda self: 1\n"  # one removed, one added
+                   "torch.nn.init.normal_.__defaults__ = (5.0, 0.0, None)")
+    changed = guard.restore()
+    assert np.testing.assert_allclose is real_close and torch.Tensor.backward is real_backward
+    assert not hasattr(torch.Tensor, "extra") and torch.nn.init.normal_.__defaults__ is real_defaults
+    assert {"numpy.testing.assert_allclose", "torch.Tensor.backward", "torch.Tensor.extra (added)"} <= set(changed)
+    assert any("normal_ (code or defaults)" in item for item in changed)
+
+
 def test_a_fake_module_name_in_the_notebook_is_rebound(shell):
     guard = Guard(shell, Kernel())
     guard.remember_modules()
