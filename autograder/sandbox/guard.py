@@ -41,6 +41,9 @@ def _function_parts(function: types.FunctionType) -> tuple:
     return function.__code__, function.__defaults__, function.__kwdefaults__
 
 
+# Bound here, not looked up in `operator` at restore time: this module's namespace is put back before
+# the guard runs (warden.install's `protected`), the `operator` module's is not.
+_is = operator.is_
 # What a function can have swapped while keeping its identity, read without calling any Python code.
 _PART_GETTERS = tuple(operator.attrgetter(name) for name in ("__code__", "__defaults__", "__kwdefaults__"))
 
@@ -51,8 +54,8 @@ def _same_entries(current, snapshot: dict) -> bool:
     Compared by identity at C level, so no student-defined `__eq__` or `__hash__` runs: the common
     case (nothing changed) costs microseconds, and any difference takes the full restore path.
     """
-    return (len(current) == len(snapshot) and all(map(operator.is_, current, snapshot))
-            and all(map(operator.is_, current.values(), snapshot.values())))
+    return (len(current) == len(snapshot) and all(map(_is, current, snapshot))
+            and all(map(_is, current.values(), snapshot.values())))
 
 
 def _is_student_function(code: types.CodeType, module_globals: dict, user_ns: dict) -> bool:
@@ -165,7 +168,7 @@ class Guard:
             changed += self._restore_dict(namespace, snapshot, name)
         for cls, (namespace, snapshot) in self.class_dicts.items():
             changed += self._restore_class(cls, namespace, snapshot)
-        if not all(all(map(operator.is_, map(getter, self.functions), parts))
+        if not all(all(map(_is, map(getter, self.functions), parts))
                    for getter, parts in zip(_PART_GETTERS, self.function_parts, strict=True)):
             for function, *parts in zip(self.functions, *self.function_parts, strict=True):
                 if any(a is not b for a, b in zip(_function_parts(function), parts, strict=True)):

@@ -1,6 +1,7 @@
 """The guard on a real IPython shell: what it puts back, what it reports, what it leaves alone."""
 
 import builtins
+import operator
 import threading
 import time
 
@@ -60,6 +61,15 @@ def test_changes_that_keep_a_namespace_the_same_size_are_put_back(shell):
     assert not hasattr(torch.Tensor, "extra") and torch.nn.init.normal_.__defaults__ is real_defaults
     assert {"numpy.testing.assert_allclose", "torch.Tensor.backward", "torch.Tensor.extra (added)"} <= set(changed)
     assert any("normal_ (code or defaults)" in item for item in changed)
+
+
+def test_a_patched_identity_check_does_not_hide_other_changes(shell):
+    guard = Guard(shell, Kernel())
+    real_allclose, real_is = torch.allclose, operator.is_
+    shell.run_cell("import operator, torch\noperator.is_ = lambda a, b: True\ntorch.allclose = lambda *a, **k: True")
+    changed = guard.restore()
+    assert torch.allclose is real_allclose and operator.is_ is real_is
+    assert {"torch.allclose", "operator.is_"} <= set(changed)
 
 
 def test_a_fake_module_name_in_the_notebook_is_rebound(shell):
