@@ -10,6 +10,7 @@ removed. It changes no score: errors and streams, which nbgrader grades, are kep
 
 import base64
 import binascii
+import functools
 import re
 from html.parser import HTMLParser
 
@@ -104,10 +105,19 @@ def _structure(html: str, without_style: bool = False) -> list:
 
 def sanitized(html: str) -> tuple[str, bool]:
     """`html`, cleaned if cleaning changes anything; and whether more than style elements went."""
+    cleaned, removed = _cleaning(html)
+    return (html, False) if cleaned is None else (cleaned, removed)
+
+
+# A lesson's markdown and its opening cells' outputs are the same in every submission: each distinct
+# text is cleaned once per worker (the functions are pure; a few thousand texts of a few KB at most).
+@functools.lru_cache(maxsize=4096)
+def _cleaning(html: str) -> tuple[str | None, bool]:
+    """The cleaned form of `html` (None when cleaning changes nothing), and whether more than style went."""
     cleaned = clean_html(html)
     structure = _structure(cleaned)
     if structure == _structure(html):
-        return html, False
+        return None, False
     return cleaned, structure != _structure(html, without_style=True)
 
 
@@ -119,6 +129,17 @@ def render_markdown(source: str, attachments: dict | None = None) -> str:
 def safe_markdown(source: str, attachments: dict | None = None) -> tuple[str, bool]:
     """`source`, or markdown rendering to its cleaned HTML if it renders to anything unsafe; and
     whether more than style elements went."""
+    if not attachments:
+        return _safe_text_markdown(source)
+    return _safe_markdown(source, attachments)
+
+
+@functools.lru_cache(maxsize=4096)
+def _safe_text_markdown(source: str) -> tuple[str, bool]:
+    return _safe_markdown(source, None)
+
+
+def _safe_markdown(source: str, attachments: dict | None) -> tuple[str, bool]:
     try:
         html = render_markdown(source, attachments)
         cleaned, removed = sanitized(html)

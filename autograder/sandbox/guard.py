@@ -145,15 +145,17 @@ class Guard:
                 self.shell.input_transformers_post, self.shell.ast_transformers, gc.callbacks]
 
     # Putting things back ---------------------------------------------------------------------
-    def restore(self) -> list[str]:
+    def restore(self, defaults_set: bool = True) -> list[str]:
         """Put back every function, class and module in the snapshot, and anything student code set
         in their place; return what had been changed, by name. Plain values such as caches and
-        flags, which libraries fill on first use, are left alone."""
+        flags, which libraries fill on first use, are left alone. Functions' code and defaults are
+        compared only if `defaults_set` (the warden sees every such write; reading them for tens of
+        thousands of functions would raise as many audit events)."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return self._restore()
+            return self._restore(defaults_set)
 
-    def _restore(self) -> list[str]:
+    def _restore(self, defaults_set: bool) -> list[str]:
         changed: list[str] = []
         sys.settrace(None)
         threading.settrace(None)  # type: ignore[arg-type]
@@ -168,8 +170,8 @@ class Guard:
             changed += self._restore_dict(namespace, snapshot, name)
         for cls, (namespace, snapshot) in self.class_dicts.items():
             changed += self._restore_class(cls, namespace, snapshot)
-        if not all(all(map(_is, map(getter, self.functions), parts))
-                   for getter, parts in zip(_PART_GETTERS, self.function_parts, strict=True)):
+        if defaults_set and not all(all(map(_is, map(getter, self.functions), parts))
+                                    for getter, parts in zip(_PART_GETTERS, self.function_parts, strict=True)):
             for function, *parts in zip(self.functions, *self.function_parts, strict=True):
                 if any(a is not b for a, b in zip(_function_parts(function), parts, strict=True)):
                     function.__code__, function.__defaults__, function.__kwdefaults__ = parts

@@ -15,6 +15,7 @@ import select
 import shutil
 import signal
 import site
+import socket
 import stat
 import subprocess
 import sys
@@ -167,50 +168,81 @@ class ZygoteFailed(RuntimeError):
 
 
 class Zygote:
-    """One worker's pre-imported kernel process (autograder/sandbox/zygote.py) and its channel."""
+    """A pre-imported kernel process (autograder/sandbox/zygote.py) and this worker's end of its channel.
+
+    Without `base`, a base zygote started here; with one, a lesson zygote that `base` forks, which
+    shares the base's imported pages and runs `cells` (the lesson's opening) before its first kernel.
+    """
 
     START_SECONDS = 900  # imports and a lesson's opening cells (a lesson runs in under 30 s when idle)
     FORK_SECONDS = 60
 
-    def __init__(self, settings: SandboxSettings, root: Path, cells: tuple[str, ...] = ()) -> None:
+    def __init__(self, settings: SandboxSettings, root: Path, cells: tuple[str, ...] = (),
+                 base: "Zygote | None" = None) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="zygote-", dir=root))
+        self.log = base.log if base is not None else self.folder / "zygote.log"  # a lesson zygote writes there
+        self.lock = threading.Lock()
+        self.channel, theirs = socket.socketpair()
+        self.process: subprocess.Popen | ForkedProcess
+        try:
+            try:
+                if base is None:
+                    self.process = self._start(settings, root, theirs)
+                else:
+                    self.process = ForkedProcess(base.spawn(cells, theirs))
+            finally:
+                theirs.close()  # the zygote's end is its own now: its exit reads here as the end of input
+            if base is None:
+                zygote.write_frame(self.channel.fileno(), {"cells": list(cells)})
+            reply = zygote.read_frame(self.channel.fileno(), self.START_SECONDS) or {}
+        except (OSError, TimeoutError, ZygoteFailed) as error:
+            reply = {"error": f"the kernel zygote did not start ({error}): {self.log_tail()}"}
+        if reply.get("ready") is not True:
+            self.close()
+            raise ZygoteFailed(reply.get("error") or f"the kernel zygote did not start: {self.log_tail()}")
+
+    def _start(self, settings: SandboxSettings, root: Path, channel: socket.socket) -> subprocess.Popen:
         names = [*settings.environment, *KERNEL_ENVIRONMENT, PRELOAD_VARIABLE]
         source = dict(os.environ, PYTHONPATH=str(site_folder(root, settings)), PYTHONDONTWRITEBYTECODE="1",
                       **{PRELOAD_VARIABLE: ",".join(settings.preload)})
         # The environment the launcher gives a kernel, so the imports here see what a kernel's would.
         environment = {name: source[name] for name in names if name in source}
         environment.update(HOME=str(self.folder), TMPDIR=str(self.folder), PYTHONNOUSERSITE="1")
-        self.log = self.folder / "zygote.log"
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "autograder.sandbox.zygote"], env=environment,
-                                            cwd=self.folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            stderr=log)
-        self.lock = threading.Lock()
-        try:
-            zygote.write_frame(self.process.stdin.fileno(), {"cells": list(cells)})
-            reply = zygote.read_frame(self.process.stdout.fileno(), self.START_SECONDS) or {}
-        except (OSError, TimeoutError) as error:
-            reply = {"error": f"the kernel zygote did not start ({error}): {self.log_tail()}"}
-        if reply.get("ready") is not True:
-            self.close()
-            raise ZygoteFailed(reply.get("error") or f"the kernel zygote did not start: {self.log_tail()}")
+            return subprocess.Popen([sys.executable, "-m", "autograder.sandbox.zygote"], env=environment,
+                                    cwd=self.folder, stdin=channel, stdout=channel, stderr=log)
+
+    def _ask(self, request: dict, after: bytes = b"", fd: int | None = None) -> dict:
+        """Send a request (then `after`, or one byte carrying `fd`) and read the answer; {} or an error on failure."""
+        with self.lock:
+            try:
+                zygote.write_frame(self.channel.fileno(), request)
+                if fd is not None:
+                    socket.send_fds(self.channel, [b"s"], [fd])
+                zygote.write_exact(self.channel.fileno(), after)
+                return zygote.read_frame(self.channel.fileno(), self.FORK_SECONDS) or {}
+            except (OSError, TimeoutError) as error:
+                return {"error": str(error)}
+
+    def _failed(self, what: str, reply: dict) -> ZygoteFailed:
+        self.process.kill()  # its channel may be out of step now: never use it again
+        return ZygoteFailed(f"the kernel zygote failed to {what} ({reply.get('error')}): {self.log_tail()}")
 
     def fork(self, argv: list[str], key: str, log: Path) -> int:
         """A new confined kernel running `argv` (launcher options, `--`, kernel command); its pid.
 
         Raises ZygoteFailed, and ends this zygote, when it does not answer in time or at all.
         """
-        with self.lock:
-            try:
-                zygote.write_frame(self.process.stdin.fileno(),
-                                   {"argv": argv, "log": str(log), "key_bytes": len(key)})
-                zygote.write_exact(self.process.stdin.fileno(), key.encode())
-                reply = zygote.read_frame(self.process.stdout.fileno(), self.FORK_SECONDS) or {}
-            except (OSError, TimeoutError) as error:
-                reply = {"error": str(error)}
+        reply = self._ask({"argv": argv, "log": str(log), "key_bytes": len(key)}, key.encode())
         if "pid" not in reply:
-            self.process.kill()  # its channel may be out of step now: never use it again
-            raise ZygoteFailed(f"the kernel zygote failed to fork ({reply.get('error')}): {self.log_tail()}")
+            raise self._failed("fork", reply)
+        return int(reply["pid"])
+
+    def spawn(self, cells: tuple[str, ...], channel: socket.socket) -> int:
+        """Have this base zygote fork a lesson zygote that runs `cells` and serves `channel`; its pid."""
+        reply = self._ask({"spawn": list(cells)}, fd=channel.fileno())
+        if "pid" not in reply:
+            raise self._failed("start a lesson zygote", reply)
         return int(reply["pid"])
 
     def alive(self) -> bool:
@@ -225,13 +257,14 @@ class Zygote:
     def close(self) -> None:
         """End the zygote (it reaps its kernels and leaves) and delete its folder."""
         with contextlib.suppress(OSError):
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process.stdout.close()
+            self.channel.shutdown(socket.SHUT_RDWR)
+        self.channel.close()
+        if hasattr(self, "process"):
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -431,17 +464,18 @@ def folder_bytes(folder: Path) -> int:
 
 
 class WarmKernels:
-    """This worker's kernels: forked from a zygote (one per lesson opening, see zygote.py), or, without
-    zygotes, started by exec one ahead, so the next kernel's imports overlap nbgrader's scoring and
-    feedback of this submission while only one kernel's memory is ever in use."""
+    """This worker's kernels: forked from a zygote (a base one, and one per lesson opening forked from it;
+    see zygote.py), or, without zygotes, started by exec one ahead, so the next kernel's imports overlap
+    nbgrader's scoring and feedback of this submission while only one kernel's memory is ever in use."""
 
-    KEPT_ZYGOTES = 2  # the current lesson's, and the one with no lesson cells for edited submissions
+    KEPT_LESSONS = 1  # lesson zygotes kept beside the base ones (a worker grades one lesson at a time)
 
     def __init__(self, fork: bool = True) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="autograder-kernels-"))
         self.spare: tuple[SandboxSettings, Kernel] | None = None
         self.fork = fork
-        # by settings, opening cells and the values of the variables kernels keep (a CPU path, say)
+        # by settings, opening cells and the values of the variables kernels keep (a CPU path, say);
+        # the base zygotes (no cells) first, then the lesson zygotes, least recently used first
         self.zygotes: dict[tuple, Zygote] = {}
         self.failed: set[tuple] = set()
 
@@ -467,24 +501,35 @@ class WarmKernels:
         return Kernel(settings, self.root)
 
     def zygote(self, settings: SandboxSettings, cells: tuple[str, ...] = ()) -> Zygote:
-        """The zygote that has run `cells` under `settings`, started when missing or ended."""
+        """The zygote that has run `cells` under `settings`, started when missing or ended.
+
+        A lesson zygote is forked from the base zygote of the same settings, which is started first.
+        """
         key = (settings, cells, tuple(os.environ.get(name) for name in settings.environment))
         if key in self.failed:
             raise ZygoteFailed("these lesson cells failed in a zygote before")
+        base = self.zygote(settings) if cells else None
         found = self.zygotes.pop(key, None)
         if found is not None and not found.alive():
             found.close()
             found = None
         if found is None:
-            while len(self.zygotes) >= self.KEPT_ZYGOTES:  # the least recently used goes
-                self.zygotes.pop(next(iter(self.zygotes))).close()
+            lessons = [other for other in self.zygotes if other[1]]
+            # A new base (other settings or variables): every other zygote goes; a new lesson: the least
+            # recently used lessons go.
+            for other in lessons[:max(0, len(lessons) - self.KEPT_LESSONS + 1)] if cells else self._lessons_first():
+                self.zygotes.pop(other).close()
             try:
-                found = Zygote(settings, self.root, cells)
+                found = Zygote(settings, self.root, cells, base)
             except ZygoteFailed:
                 self.failed.add(key)
                 raise
         self.zygotes[key] = found  # now the most recently used
         return found
+
+    def _lessons_first(self) -> list[tuple]:
+        """The zygotes' keys, lesson zygotes before the base ones they were forked from."""
+        return sorted(self.zygotes, key=lambda key: not key[1])
 
     def prepare(self, settings: SandboxSettings) -> None:
         """Start the spare kernel for the next notebook (kernels started by exec only)."""
@@ -496,8 +541,8 @@ class WarmKernels:
         if self.spare:
             self.spare[1].dispose()
             self.spare = None
-        for zygote_ in self.zygotes.values():
-            zygote_.close()
+        for key in self._lessons_first():
+            self.zygotes[key].close()
         self.zygotes = {}
         shutil.rmtree(self.root, ignore_errors=True)
 

@@ -156,7 +156,10 @@ def _make_hook(key, readable, scratch, own_pid, trusted, tracing, guard_class, p
     put_back, remember = guard_class.put_back_shadows, guard_class.remember_modules
     foreign_threads, is_decisive = guard_class.foreign_threads, guard_class.is_decisive
     decisive_names = frozenset(guard_class.DECISIVE_METHODS)
-    state = {"guard": None, "cell": False, "test": None, "busy": 0, "armed": False, "lookup": 0, "threads": []}
+    # "defaults": a function's __defaults__ or __kwdefaults__ was set since the guard last looked (its
+    # __code__ cannot be: that is refused), so the guard must compare every function's parts again.
+    state = {"guard": None, "cell": False, "test": None, "busy": 0, "armed": False, "lookup": 0, "threads": [],
+             "defaults": False}
     problems: list = []
     attempts: list = []
 
@@ -206,6 +209,10 @@ def _make_hook(key, readable, scratch, own_pid, trusted, tracing, guard_class, p
                 changed.append(f"{label}.__bases__")
         return changed
 
+    def guard_restore():
+        defaults_set, state["defaults"] = state["defaults"], False  # a write from now on is seen next time
+        return restore(state["guard"], defaults_set)
+
     def run_guard(step, *args):
         state["busy"] += 1
         try:
@@ -235,7 +242,7 @@ def _make_hook(key, readable, scratch, own_pid, trusted, tracing, guard_class, p
                 refuse("end a test it did not start")
             state["busy"] += 1
             try:
-                changed = put_back_protected() + restore(state["guard"])
+                changed = put_back_protected() + guard_restore()
                 resume(state["guard"])
                 put_back(state["guard"])
                 threads = state["threads"] + [name for name in foreign_threads(state["guard"])
@@ -262,6 +269,7 @@ def _make_hook(key, readable, scratch, own_pid, trusted, tracing, guard_class, p
             state["busy"] += 1
             try:
                 state["guard"] = guard_class(shell, kernel)
+                state["defaults"] = False
             finally:
                 state["busy"] -= 1
         state["armed"] = True
@@ -273,7 +281,7 @@ def _make_hook(key, readable, scratch, own_pid, trusted, tracing, guard_class, p
         state["test"] = (frame, str(nonce), str(code), str(filename), [])
         state["busy"] += 1
         try:
-            restored = put_back_protected() + restore(state["guard"])
+            restored = put_back_protected() + guard_restore()
         finally:
             state["busy"] -= 1
         state["test"][4].extend(restored[:50])
@@ -331,6 +339,8 @@ def _make_hook(key, readable, scratch, own_pid, trusted, tracing, guard_class, p
                 refuse(ALWAYS_REFUSED[event])
             return
         if event == "object.__setattr__":
+            if len(args) > 1 and args[1] in ("__defaults__", "__kwdefaults__"):
+                state["defaults"] = True
             if len(args) > 1 and args[1] == "__code__" and state["armed"]:
                 frame = caller(2)
                 if not (state["busy"] and frame is not None and frame.f_code in guard_codes):

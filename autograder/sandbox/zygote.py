@@ -12,11 +12,18 @@ seccomp) and then runs the grading kernel in-process on the lesson's namespace. 
 does reaches the zygote or a sibling: each child has its own copy-on-write memory, scratch, cgroup
 and limits, and the zygote never runs a submission's code.
 
-Protocol on the zygote's stdin/stdout: a frame is a 4-byte big-endian length and a JSON object.
-The first frame is `{"cells": [source, ...]}` (possibly none); the zygote answers `{"ready": true}`
-once it has imported everything and run them, or `{"ready": false, "error": ...}`. A request frame
-`{"argv": [launcher options, "--", kernel command], "log": PATH, "key_bytes": N}` is followed by
-the kernel's N-byte guard key, which only the child reads; the zygote answers `{"pid": PID}`.
+A worker starts one base zygote, with no lesson cells, and has it fork a lesson zygote per lesson:
+the imports are paid once per worker, and each lesson's zygote shares their pages.
+
+Protocol, on a Unix stream socket that is the zygote's stdin and stdout: a frame is a 4-byte
+big-endian length and a JSON object. The first frame is `{"cells": [source, ...]}` (possibly none);
+the zygote answers `{"ready": true}` once it has imported everything and run them, or
+`{"ready": false, "error": ...}`. A request frame `{"argv": [launcher options, "--", kernel
+command], "log": PATH, "key_bytes": N}` is followed by the kernel's N-byte guard key, which only
+the child reads; the zygote answers `{"pid": PID}`. A base zygote also takes `{"spawn": [source,
+...]}` followed by one byte carrying (SCM_RIGHTS) the lesson zygote's socket: it forks a child that
+runs those cells and then serves that socket exactly as above, and answers `{"pid": PID}` at once;
+the lesson zygote's own `ready` frame comes on its socket.
 """
 
 import contextlib
@@ -27,6 +34,7 @@ import json
 import os
 import select
 import signal
+import socket
 import stat
 import struct
 import sys
@@ -196,30 +204,73 @@ def main() -> None:
     os.dup2(2, 1)  # whatever the imports and cells print goes to our log, never into the channel
     first = read_frame(0) or {}
     sys.stdin = open(os.devnull)  # noqa: SIM115 (for the process's life) fd 0 is the channel, not input
+    cells = list(first.get("cells", []))
+    _serve(reply_fd, cells, spawns=not cells)
+    _reap()
+
+
+def _serve(reply_fd: int, cells: list[str], spawns: bool) -> None:
+    """Run `cells`, say ready, then answer requests on fd 0 until it closes (`spawns`: lesson zygotes too)."""
     try:
-        namespace = run_lesson_cells(list(first.get("cells", [])))
+        namespace = run_lesson_cells(cells)
     except Exception as error:
         traceback.print_exc()
         write_frame(reply_fd, {"ready": False, "error": str(error)[:500]})
         return
     signal.signal(signal.SIGCHLD, _reap)
     write_frame(reply_fd, {"ready": True})
+    channel = socket.socket(fileno=os.dup(0)) if spawns else None
     while (request := read_frame(0)) is not None:
+        if "spawn" in request and channel is not None:
+            write_frame(reply_fd, _spawn(request["spawn"], channel, reply_fd))
+            continue
         done_read, done_write = os.pipe()
         sys.stdout.flush()  # or the child would write what is still buffered here into its own log
         sys.stderr.flush()
         zygote_pid = os.getpid()
-        pid = os.fork()
+        pid = os.fork() if "argv" in request else -1
         if pid == 0:
             os.close(done_read)
             _run_child(request, done_write, namespace, zygote_pid)
         os.close(done_write)
-        taken = read_exact(done_read, 1)  # the child has taken its key off our stdin (None: it died first)
+        taken = read_exact(done_read, 1) if pid > 0 else None  # the child has taken its key off our stdin
         os.close(done_read)
         write_frame(reply_fd, {"pid": pid} if taken else {"error": "the forked kernel ended before it started"})
         if not taken:
             return  # the key may still be in our stdin: this channel cannot be trusted any more
-    _reap()
+
+
+def _spawn(cells: list[str], channel: socket.socket, reply_fd: int) -> dict:
+    """Fork a lesson zygote that runs `cells` and serves the socket passed after the request; its pid."""
+    _, fds, _, _ = socket.recv_fds(channel, 1, 1)
+    if len(fds) != 1:
+        for fd in fds:
+            os.close(fd)
+        return {"error": "no socket came with the request"}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    base_pid = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the lesson zygote: the base's channel is not its own
+        code = 1
+        try:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # the base gone (its worker gone): so is this one
+            if os.getppid() == base_pid:
+                channel.close()
+                os.close(reply_fd)
+                os.dup2(fds[0], 0)
+                os.close(fds[0])
+                _serve(os.dup(0), cells, spawns=False)
+                _reap()
+                code = 0
+        except BaseException:
+            with contextlib.suppress(Exception):
+                traceback.print_exc()
+        finally:
+            os._exit(code)
+    os.close(fds[0])
+    return {"pid": pid}
 
 
 if __name__ == "__main__":

@@ -75,6 +75,9 @@ def cases(root: Path, port: int) -> dict[str, Case]:
         "patch-assert-allclose": Case(5, answers(ex2="import numpy.testing\nnumpy.testing.assert_allclose = "
                                                  "lambda *a, **k: None\n" + wrong("ex2")),
                                       notes=("numpy.testing.assert_allclose",)),
+        "patch-defaults": Case(5, answers(ex2="import numpy.testing\nnumpy.testing.assert_allclose.__defaults__ = "
+                                          "(1e300, 1e300, True, '', True)\n" + wrong("ex2")),
+                               notes=("assert_allclose (code or defaults)",)),
         "patch-abs": Case(6, answers(ex3="import builtins\nbuiltins.abs = lambda v: 0\n"
                                          "def absolute(v):\n    return 3 if v == -3 else v"), notes=("builtins.abs",)),
         "patch-code-object": Case(2, answers(ex1="import numpy as np\nnp.testing.assert_allclose.__code__ = "

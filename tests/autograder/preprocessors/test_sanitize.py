@@ -92,3 +92,15 @@ def test_an_honest_notebook_is_left_alone_without_a_note():
         "execute_result", data={"text/plain": "df", "image/png": PNG}, execution_count=1)])
     notebook, found = run(nbformat.v4.new_markdown_cell("## Exercise 1 · 练习\nUse `x.mean()`."), cell)
     assert found == [] and notebook.cells[0].source == "## Exercise 1 · 练习\nUse `x.mean()`."
+
+
+def test_cleaning_a_text_again_gives_the_same_answer_for_that_text():
+    # Each distinct text is cleaned once per worker: a later equal text must get the same verdict,
+    # and safe text must come back as the very string passed in (callers test "unchanged" by identity).
+    unsafe, safe = '<b onclick="x()">hi</b>', "<b>hi</b>"
+    first, again = sanitized(unsafe), sanitized("".join(["<b onclick", '="x()">hi</b>']))
+    assert first == again and first[0] != unsafe
+    twin = "".join(["<b>", "hi</b>"])
+    assert sanitized(safe)[0] is safe and sanitized(twin)[0] is twin
+    assert safe_markdown("# Title\n\n<script>x()</script>") == safe_markdown("# Title\n\n<script>x()</script>")
+    assert safe_markdown("# Title")[0] == "# Title"

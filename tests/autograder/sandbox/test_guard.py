@@ -121,3 +121,13 @@ def test_calls_of_student_comparison_methods_are_recognised(shell):
     finally:
         sys.settrace(None)
     assert library_frames and not guard.is_decisive(library_frames[0])
+
+
+def test_functions_are_compared_only_when_their_defaults_may_have_been_written(shell):
+    guard = Guard(shell, Kernel())
+    real_defaults = torch.nn.init.normal_.__defaults__
+    torch.nn.init.normal_.__defaults__ = (5.0, 0.0, None)
+    assert guard.restore(defaults_set=False) == []  # the warden saw no write: not looked at
+    assert torch.nn.init.normal_.__defaults__ == (5.0, 0.0, None)
+    assert any("normal_ (code or defaults)" in item for item in guard.restore(defaults_set=True))
+    assert torch.nn.init.normal_.__defaults__ is real_defaults

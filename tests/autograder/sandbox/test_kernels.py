@@ -12,6 +12,7 @@ from autograder.sandbox.kernels import (
     Kernel,
     SandboxSettings,
     Zygote,
+    ZygoteFailed,
     check_exposure,
     package_folders,
     readable_paths,
@@ -133,3 +134,37 @@ def test_kernels_forked_from_one_zygote_are_confined_and_share_nothing(tmp_path)
     finally:
         zygote.close()
     assert not zygote.folder.exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux" or landlock.abi_version() < 6 or os.geteuid() != 0
+                    or confine.cgroup_folder(1) is None,
+                    reason="needs Linux with Landlock ABI >= 6 and a pids cgroup controller, as root")
+def test_a_lesson_zygote_forked_from_the_base_gives_its_kernels_the_opening_and_the_same_confinement(tmp_path):
+    settings = SandboxSettings(memory_bytes=3 * 2**30, cpu_seconds=45, file_bytes=2**20, preload=("torch",),
+                               readable=(), environment=("PATH",), scratch_bytes=4 * 2**20, threads=64)
+    root = tmp_path / "kernels"
+    root.mkdir()
+    base = Zygote(settings, root)
+    probe = ("import resource, os\nstatus = dict(line.split(':', 1) for line in open('/proc/self/status'))\n"
+             "print(status['Seccomp'].strip(), status['NoNewPrivs'].strip(),"
+             " resource.getrlimit(resource.RLIMIT_CPU)[0], os.getpid() == os.getsid(0), globals().get('opening'))")
+    try:
+        lesson = Zygote(settings, root, ("import torch\nopening = int(torch.ones(3).sum()) + 39",), base)
+        try:
+            outputs = []
+            for zygote in (lesson, base, lesson):
+                kernel = Kernel(settings, root, zygote)
+                try:
+                    outputs.append(_run(kernel, probe))
+                finally:
+                    kernel.dispose()
+            assert outputs == ["2 1 45 True 42\n", "2 1 45 True None\n", "2 1 45 True 42\n"]
+            with pytest.raises(ZygoteFailed, match="lesson cell 1 failed: NameError"):
+                Zygote(settings, root, ("undefined_name",), base)
+            assert base.alive() and lesson.alive()
+        finally:
+            base.close()  # its lesson zygotes end with it
+        lesson.process.wait(timeout=10)
+        lesson.close()
+    finally:
+        base.close()
