@@ -9,16 +9,20 @@ from autograder.course import Course
 
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / "autograder" / "nbgrader_config.py"
-# Grading sets the grading environment in the grading process (no COURSE_DATA_DIR, COURSE_OFFLINE=1),
-# so after a grading test this process's environment is no longer the one the session started with.
+# Grading sets the grading environment in the grading process (no COURSE_DATA_DIR, COURSE_OFFLINE=1).
+# nbval starts each notebook's kernel with this process's environment, and a hook in this file never
+# runs for the notebooks in solutions/ (a conftest's hooks apply only below its folder), so every test
+# here puts the starting environment back when it ends.
 STARTING_ENVIRONMENT = dict(os.environ)
 
 
-def pytest_runtest_setup(item):
-    """Notebooks run under nbval with the session's starting environment, whichever tests ran before them."""
-    if item.path.suffix == ".ipynb":
-        os.environ.clear()
-        os.environ.update(STARTING_ENVIRONMENT)
+@pytest.fixture(autouse=True)
+def starting_environment():
+    """After each test, the environment the session started with, whatever the test (or grading) set."""
+    yield
+    for name in set(os.environ) - set(STARTING_ENVIRONMENT) - {"PYTEST_CURRENT_TEST"}:  # pytest's own
+        del os.environ[name]
+    os.environ.update(STARTING_ENVIRONMENT)
 
 
 @pytest.fixture(scope="session")
