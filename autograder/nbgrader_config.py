@@ -26,6 +26,7 @@ from nbgrader.preprocessors import (
 )
 
 from autograder.course import CPU_PATH_VARIABLES, GRADING_ENVIRONMENT
+from autograder.feedback_export import FeedbackHTMLExporter
 from autograder.preprocessors.execute import SandboxedExecute
 from autograder.preprocessors.feedback import PointsAndMessages
 from autograder.preprocessors.sanitize import SanitizeOutputs
@@ -94,3 +95,6 @@ c.SandboxedExecute.environment = [*GRADING_ENVIRONMENT, *CPU_PATH_VARIABLES]
 # Feedback HTML is cleaned of script and active HTML again, whatever the autograded copy holds.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, PointsAndMessages, SanitizeOutputs,
                                     CSSHTMLHeaderPreprocessor]
+# The same pages as nbconvert's HTMLExporter, with templates compiled and lesson code highlighted once
+# per grading worker rather than once per submission (autograder/feedback_export.py).
+c.GenerateFeedback.exporter_class = FeedbackHTMLExporter

@@ -1,7 +1,8 @@
 """Grade the demo class three ways in one run: serial stock nbgrader, this grader before zygotes, and now.
 
-"Before" starts each kernel by exec and runs every cell in it; "now" forks each kernel from a
-zygote that ran the lesson's opening cells once per worker (autograder/sandbox/zygote.py). Prints
+"Before" starts each kernel by exec, runs every cell in it and writes feedback with nbconvert's own
+exporter; "now" forks each kernel from a zygote that ran the lesson's opening cells once per worker
+(autograder/sandbox/zygote.py) and writes feedback with autograder/feedback_export.py. Prints
 wall time and CPU per submission of each, the speed-up over stock (issue #16: >= 8x), CPU against
 "before" (>= 5x less), the peak memory (PSS) of each worker with its zygotes and kernels, whether
 every exercise score matches, and the per-submission fixed cost (notebooks that run no code;
@@ -35,6 +36,12 @@ c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKern
                                       CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.GenerateFeedback.exporter_class = "nbconvert.exporters.HTMLExporter"
+"""
+# This grader before issue #16: every kernel started by exec runs every cell; nbconvert's own feedback exporter.
+BEFORE = """
+c.SandboxedExecute.fork_kernels = False
+c.GenerateFeedback.exporter_class = "nbconvert.exporters.HTMLExporter"
 """
 OURS = """\
 c = get_config()
@@ -166,9 +173,8 @@ def main() -> None:
         print(f"stock nbgrader, serial, default torch threads (autograde + feedback): {stock_seconds:.0f} s, "
               f"CPU {stock_cpu / submissions:.1f} s per submission")
 
-        before_seconds, before_cpu, _ = grade_ours(roots["exec"], configs["exec"], base_env,
-                                                   "c.SandboxedExecute.fork_kernels = False\n")
-        print(f"this grader before zygotes (a kernel started by exec runs every cell), {cores} workers: "
+        before_seconds, before_cpu, _ = grade_ours(roots["exec"], configs["exec"], base_env, BEFORE)
+        print(f"this grader before (a kernel started by exec runs every cell; stock feedback), {cores} workers: "
               f"{before_seconds:.0f} s, CPU {before_cpu / submissions:.2f} s per submission")
         our_seconds, our_cpu, peaks = grade_ours(roots["ours"], configs["ours"], base_env)
         print(f"this grader (kernels forked after the lesson's opening cells), {cores} workers: {our_seconds:.0f} s, "
