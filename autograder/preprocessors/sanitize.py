@@ -62,9 +62,12 @@ def clean_html(html: str) -> str:
 
 
 class _Structure(HTMLParser):
-    """Start tags with their attributes, and text: what HTML shows and does, ignoring spelling.
+    """Start tags with their attributes, text and comments: what HTML shows and does, ignoring spelling.
 
-    With `without_style`, style elements and attributes (pandas writes both) are left out.
+    Comments count because Python's parser and a browser's end them differently (`--!>` ends one
+    only for the browser): HTML with a comment is never kept as written, so nh3's output, parsed as
+    browsers parse, is what reaches the page. With `without_style`, style elements and attributes
+    (pandas writes both) and comments that end in the same place for both parsers are left out.
     """
 
     def __init__(self, without_style: bool) -> None:
@@ -86,6 +89,10 @@ class _Structure(HTMLParser):
         if data.split() and not self.in_style:
             self.items.append(" ".join(data.split()))
 
+    def handle_comment(self, data):
+        if not (self.without_style and _ends_alike(data)):
+            self.items.append(("--", data))
+
     def handle_decl(self, decl):
         self.items.append(("!", decl))
 
@@ -94,6 +101,11 @@ class _Structure(HTMLParser):
 
     def unknown_decl(self, data):
         self.items.append(("!", data))
+
+
+def _ends_alike(comment: str) -> bool:
+    """Whether a browser ends this comment (its text as Python's parser read it) where Python did."""
+    return not comment.startswith((">", "->")) and "--!>" not in comment
 
 
 def _structure(html: str, without_style: bool = False) -> list:

@@ -25,7 +25,10 @@ def run(*cells) -> tuple[nbformat.NotebookNode, list[str]]:
     "<script>window.pwned = 1</script>", "<img src=x onerror=pwned()>", "<svg onload=pwned()></svg>",
     '<iframe srcdoc="<script>parent.pwned = 1</script>"></iframe>', '<a href="javascript:pwned()">x</a>',
     '<a href="java&#x09;script:pwned()">x</a>', '<form action="/api/contents"><button>x</button></form>',
-    '<object data="x.swf"></object>', '<div style="position:fixed;inset:0">cover</div><meta http-equiv=refresh>'])
+    '<object data="x.swf"></object>', '<div style="position:fixed;inset:0">cover</div><meta http-equiv=refresh>',
+    # Python's parser reads each of these as one comment; a browser ends the comment early and runs the rest
+    "<!--x--!><script>window.pwned = 1</script><!---->", "<!--><script>window.pwned = 1</script>-->",
+    "<!---><img src=x onerror=pwned()>-->", "<b>hi</b><!-- a --!><iframe srcdoc=x></iframe>-->"])
 def test_active_html_is_removed_and_noted(payload):
     cleaned, removed = sanitized(payload)
     assert removed
@@ -40,6 +43,13 @@ def test_harmless_html_is_kept_as_written():
     for html in ("<b>bold</b> &amp; <i>it</i>", f'<img src="data:image/png;base64,{PNG}">',
                  '<a href="https://pytorch.org">docs</a>', "<details><summary>hint</summary>try x</details>"):
         assert sanitized(html) == (html, False)
+
+
+def test_a_comment_is_removed_without_a_note_unless_a_browser_would_end_it_early():
+    assert sanitized("<p>kept</p><!-- a note to myself -->") == ("<p>kept</p>", False)
+    assert safe_markdown("Done. <!-- TODO: tidy -->") == ("<div>\n<p>Done. </p>\n</div>", False)
+    cleaned, removed = safe_markdown("Done <!--x--!><script>window.pwned = 1</script><!----> here")
+    assert removed and "pwned" not in cleaned and "here" in cleaned
 
 
 def test_markdown_keeps_its_text_unless_it_renders_to_something_active():
