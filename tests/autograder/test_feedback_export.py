@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
+from jinja2 import Environment
 from nbconvert.exporters import HTMLExporter
 from nbgrader.converters import GenerateFeedback
 from traitlets.config import Config
@@ -51,37 +52,68 @@ def same_document(stock: str, ours: str) -> bool:
 
 @pytest.fixture(scope="module")
 def lesson() -> nbformat.NotebookNode:
+    """Lesson 3's source notebook, with its stored outputs (figures among them)."""
     return nbformat.read(LESSON, as_version=4)
 
 
-def test_a_page_without_images_is_the_same_document_and_skips_the_accessibility_pass(lesson, monkeypatch):
-    without_images = copy.deepcopy(lesson)
-    for cell in without_images.cells:
+def without_images(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """`notebook` with only its printed outputs."""
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = [output for output in cell.outputs if output.output_type == "stream"]
+    return notebook
+
+
+def test_a_page_without_images_is_the_same_document_and_skips_the_accessibility_pass(lesson, monkeypatch):
     passes = []
-    monkeypatch.setattr(feedback_export, "accessible", lambda html: passes.append(html) or html)
-    stock, ours = pages(without_images)
-    assert passes == [] and "<img" not in ours
+    monkeypatch.setattr(feedback_export, "_accessible", lambda html: passes.append(html) or html)
+    stock, ours = pages(without_images(lesson))
+    assert passes == []
     assert same_document(stock, ours)
 
 
-def test_images_still_get_their_alt_text(lesson):
+@pytest.mark.parametrize("markup", ['<IMG SRC="data:image/png;base64,iVBORw0KGgo=">',
+                                    '<div class="jp-Notebook"><div class="jp-Cell-inputWrapper">x</div></div>'])
+def test_what_the_accessibility_pass_changes_still_gets_it(lesson, markup):
+    notebook = without_images(lesson)
+    notebook.cells.append(nbformat.v4.new_markdown_cell(markup))
+    stock, ours = pages(notebook)
+    assert same_document(stock, ours)
+    assert 'alt="No description has been provided for this image"' in ours or 'tabindex="0"' in ours
+
+
+def test_images_in_outputs_get_their_alt_text(lesson):
     stock, ours = pages(lesson)
     assert 'alt="No description has been provided for this image"' in ours
     assert same_document(stock, ours)
 
 
-def test_a_second_page_reuses_compiled_templates_and_highlighted_code(lesson):
-    first = render(FeedbackHTMLExporter, lesson)
-    compiled, highlighted = dict(feedback_export._COMPILED_TEMPLATES.code), dict(feedback_export._HIGHLIGHTED)
-    code_cells = sum(cell.cell_type == "code" for cell in lesson.cells)
-    assert compiled and len(highlighted) >= len({cell.source for cell in lesson.cells if cell.cell_type == "code"})
+def test_a_second_page_compiles_no_template_and_highlights_only_its_new_code(lesson, monkeypatch):
+    render(FeedbackHTMLExporter, lesson)
+    highlighted = dict(feedback_export._HIGHLIGHTED.html)
+    assert len(highlighted) >= len({cell.source for cell in lesson.cells if cell.cell_type == "code"})
+    compiled, highlights = [], []
+    monkeypatch.setattr(Environment, "compile", lambda *args, **kwargs: compiled.append(args[1]))
+    original = feedback_export.Highlight2HTML.__call__
+    monkeypatch.setattr(feedback_export.Highlight2HTML, "__call__",
+                        lambda self, source, *args: highlights.append(source) or original(self, source, *args))
     edited = copy.deepcopy(lesson)
     answer = next(cell for cell in edited.cells if cell.cell_type == "code")
     answer.source += "\nprint('an answer no other page has')"
     second = render(FeedbackHTMLExporter, edited)
-    assert feedback_export._COMPILED_TEMPLATES.code == compiled
-    assert len(feedback_export._HIGHLIGHTED) == len(highlighted) + 1 < code_cells + len(highlighted)
+    assert compiled == [] and highlights == [answer.source]
     assert "an answer no other page has" in BeautifulSoup(second, features="html.parser").get_text()
-    assert first != second
+
+
+def test_highlighters_with_other_settings_do_not_share_html():
+    stock = feedback_export.Highlight2HTML(pygments_lexer="ipython3")
+
+    class Marked(feedback_export.Highlight2HTML):
+        def __call__(self, source, language=None, metadata=None):
+            return "<marked/>"
+
+    source = "x = 1  # highlighted by two highlighters"
+    first = feedback_export._RememberedHighlight(stock)(source)
+    assert feedback_export._RememberedHighlight(Marked(pygments_lexer="ipython3"))(source) == "<marked/>"
+    assert "highlight" in first

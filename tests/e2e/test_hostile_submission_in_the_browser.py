@@ -17,7 +17,7 @@ from tests.autograder.hostile.quiz import ANSWERS, build_quiz_course, submission
 from tests.e2e.conftest import serve_lab
 
 CONFIG = Path(__file__).resolve().parents[2] / "autograder" / "nbgrader_config.py"
-PAYLOADS = range(1, 11)
+PAYLOADS = range(1, 13)
 
 
 def js(number: int) -> str:
@@ -42,10 +42,11 @@ def hostile_cells() -> list:
         f'display(Javascript("""{js(5)}"""))\n'
         f'display(HTML("""<iframe srcdoc="<script>{js(6)}</script>"></iframe>"""))\n'
         f'display(Markdown("""[output link](javascript:{js(9)})"""))\n'
+        f'display(HTML("""<!--x--!><script>{js(11)}</script><!---->"""))\n'
         "import pandas as pd\ndisplay(pd.DataFrame({'loss': [0.5, 0.25]}))\n"
     )
     markdown = (f"My notes <script>{js(7)}</script> <img src=x onerror=\"{js(8)}\">\n\n"
-                f"[a markdown link](javascript:{js(10)})")
+                f"[a markdown link](javascript:{js(10)}) <!--x--!><script>{js(12)}</script><!---->")
     return [nbformat.v4.new_code_cell(code), nbformat.v4.new_markdown_cell(markdown)]
 
 
