@@ -27,7 +27,6 @@ the lesson zygote's own `ready` frame comes on its socket.
 """
 
 import contextlib
-import gc
 import ctypes
 import fcntl
 import importlib
@@ -218,8 +217,6 @@ def _serve(reply_fd: int, cells: list[str], spawns: bool) -> None:
         traceback.print_exc()
         write_frame(reply_fd, {"ready": False, "error": str(error)[:500]})
         return
-    gc.collect()
-    gc.freeze()  # what exists now is never traversed by a kernel's collections, so never copied for it
     signal.signal(signal.SIGCHLD, _reap)
     write_frame(reply_fd, {"ready": True})
     channel = socket.socket(fileno=os.dup(0)) if spawns else None
